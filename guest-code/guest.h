@@ -52,6 +52,23 @@ GUEST_CODE static inline uint64_t kmat_hypercall(uint64_t nr, uint64_t a0, uint6
 	return ret;
 }
 
+GUEST_CODE static inline struct kmat_percpu *guest_percpu(void)
+{
+	struct kmat_percpu *p;
+
+	asm volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* Progress through a long access pattern, for the host's failure reports. */
+GUEST_CODE static inline void guest_progress(uint64_t done, uint64_t total)
+{
+	volatile struct kmat_percpu *p = guest_percpu();
+
+	p->done = done;
+	p->total = total;
+}
+
 /* KVM_HC_MAP_GPA_RANGE: ask the host to convert [gpa, gpa + npages * 4K). */
 uint64_t guest_map_gpa_range(uint64_t gpa, uint64_t npages, uint64_t attrs);
 

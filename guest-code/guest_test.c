@@ -35,6 +35,12 @@ GUEST_CODE static void guest_image(void)
 	GUEST_SYNC(SUB_SYNCED, synced_word);
 }
 
+GUEST_CODE static void guest_touch_then_sync(uint64_t gpa, uint64_t npages)
+{
+	guest_touch(gpa, npages, ACCESS_WRITE);
+	GUEST_SYNC(SUB_ARGS);
+}
+
 GUEST_CODE static void guest_assert_fails(uint64_t x)
 {
 	GUEST_ASSERT(x == 7, "x is %lu", x);
@@ -56,7 +62,7 @@ GUEST_CODE static void guest_ud(void)
 GUEST_CODE static void guest_id(uint64_t id)
 {
 	for (int i = 0; i < 3; i++)
-		GUEST_SYNC(SUB_ID, id, i);
+		GUEST_SYNC(SUB_ID, id, i, guest_percpu()->id);
 }
 
 static void check_long_mode(void)
@@ -174,9 +180,33 @@ static void case_vcpus(const void *arg)
 			vcpu_expect_sync(v[i], SUB_ID, &uc);
 			KMAT_ASSERT_EQ(uc.args[1], i + 100);
 			KMAT_ASSERT_EQ(uc.args[2], round);
+			KMAT_ASSERT_EQ(uc.args[3], v[i]->id); /* its own per-vCPU block */
 		}
 	for (int i = 0; i < 4; i++)
 		vcpu_expect_done(v[i]);
+	vm_free(vm);
+}
+
+/* The guest reports its progress through an access pattern without exiting. */
+static void case_progress(const void *arg)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	uint64_t done, total;
+
+	check_long_mode();
+	vm = vm_create(KVM_X86_DEFAULT_VM);
+	vm_memslot_add(vm, 1, 1ULL << 30, 5000 * KMAT_PAGE_SIZE, BACKING_ANON);
+	vcpu = vm_vcpu_add(vm, guest_touch_then_sync);
+	vcpu_progress(vcpu, &done, &total);
+	KMAT_ASSERT(done == 0 && total == 0, "fresh progress %llu/%llu", (unsigned long long)done,
+		    (unsigned long long)total);
+	vcpu_args_set(vcpu, 2, 1ULL << 30, 5000ULL);
+	vcpu_expect_sync(vcpu, SUB_ARGS, &uc);
+	vcpu_progress(vcpu, &done, &total);
+	KMAT_ASSERT(done == 5000 && total == 5000, "progress %llu/%llu",
+		    (unsigned long long)done, (unsigned long long)total);
 	vm_free(vm);
 }
 
@@ -203,6 +233,7 @@ int main(int argc, char **argv)
 	ktap_add("guest.exception.invalid_opcode", case_exception_ud, NULL);
 	ktap_add("guest.vcpus.interleaved", case_vcpus, NULL);
 	ktap_add("guest.printf.format", case_printf_format, NULL);
+	ktap_add("guest.progress.touch", case_progress, NULL);
 	ktap_parse_args(argc, argv, NULL);
 	ktap_header();
 	kmat_caps_banner();

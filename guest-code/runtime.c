@@ -4,6 +4,9 @@
 #include "guest.h"
 
 uint8_t kmat_guest_cpu_is_amd;
+struct kmat_percpu kmat_percpu[KMAT_MAX_VCPUS];
+
+#define PROGRESS_EVERY 4096 /* pages between progress updates */
 
 GUEST_CODE static void ucall_send(struct ucall *uc)
 {
@@ -92,7 +95,10 @@ GUEST_CODE void guest_write_pattern(uint64_t gpa, uint64_t npages, uint64_t seed
 
 		for (int w = 0; w < KMAT_PATTERN_WORDS; w++)
 			*(volatile uint64_t *)(page + pattern_offsets[w]) = v;
+		if (!(i % PROGRESS_EVERY))
+			guest_progress(i, npages);
 	}
+	guest_progress(npages, npages);
 }
 
 GUEST_CODE uint64_t guest_check_pattern(uint64_t gpa, uint64_t npages, uint64_t seed,
@@ -111,7 +117,10 @@ GUEST_CODE uint64_t guest_check_pattern(uint64_t gpa, uint64_t npages, uint64_t 
 				return i;
 			}
 		}
+		if (!(i % PROGRESS_EVERY))
+			guest_progress(i, npages);
 	}
+	guest_progress(npages, npages);
 	return npages;
 }
 
@@ -131,5 +140,8 @@ GUEST_CODE void guest_touch(uint64_t gpa, uint64_t npages, enum guest_access how
 			((void (*)(void))(uintptr_t)p)();
 			break;
 		}
+		if (!(i % PROGRESS_EVERY))
+			guest_progress(i, npages);
 	}
+	guest_progress(npages, npages);
 }

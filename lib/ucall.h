@@ -10,6 +10,19 @@
 #include <stdint.h>
 
 #define UCALL_PORT 0xe0
+#define KMAT_MAX_VCPUS 16
+
+/*
+ * Per-vCPU guest block, reached through the GS base the host sets: the guest's own vCPU index
+ * and its progress through the current access pattern, which the host reads (no exit needed)
+ * when it reports a failure or timeout.
+ */
+struct kmat_percpu {
+	struct kmat_percpu *self; /* first: %gs:0 yields the block's address */
+	uint64_t id;
+	uint64_t done, total;
+};
+extern struct kmat_percpu kmat_percpu[KMAT_MAX_VCPUS];
 #define UCALL_MAX_ARGS 6
 #define UCALL_BUF_SIZE 256
 

@@ -34,6 +34,10 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, void *guest_fn)
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
 
 	x86_vcpu_setup(vm, vcpu->fd);
+	x86_vcpu_set_percpu(vcpu->fd, (uintptr_t)&kmat_percpu[id]);
+	memset(gpa_to_hva(vm, (uintptr_t)&kmat_percpu[id]), 0, sizeof(kmat_percpu[id]));
+	((struct kmat_percpu *)gpa_to_hva(vm, (uintptr_t)&kmat_percpu[id]))->id = id;
+	((struct kmat_percpu *)gpa_to_hva(vm, (uintptr_t)&kmat_percpu[id]))->self = &kmat_percpu[id];
 	/* Entry ABI: RSP % 16 == 8 with the return address at [RSP]. */
 	vcpu->stack_top = vm->stacks + (id + 1) * KMAT_STACK_SIZE;
 	*(uint64_t *)gpa_to_hva(vm, vcpu->stack_top - 8) = (uintptr_t)kmat_guest_returned;
@@ -132,6 +136,7 @@ void vcpu_unexpected_exit(struct kvm_vcpu *vcpu, const char *file, int line)
 	ktap_diag("%s:%d: unexpected exit on vCPU %d: %u (%s) at rip 0x%llx", file, line,
 		  vcpu->id, run->exit_reason, kvm_exit_reason_name(run->exit_reason),
 		  (unsigned long long)regs.rip);
+	vcpu_diag_progress(vcpu);
 	switch (run->exit_reason) {
 	case KVM_EXIT_MEMORY_FAULT: {
 		const struct kmat_memory_fault_exit *mf = vcpu_memory_fault(vcpu);
@@ -160,6 +165,24 @@ void vcpu_unexpected_exit(struct kvm_vcpu *vcpu, const char *file, int line)
 	ktap_fail("unexpected vCPU exit");
 }
 
+void vcpu_progress(struct kvm_vcpu *vcpu, uint64_t *done, uint64_t *total)
+{
+	const struct kmat_percpu *p = gpa_to_hva(vcpu->vm, (uintptr_t)&kmat_percpu[vcpu->id]);
+
+	*done = p->done;
+	*total = p->total;
+}
+
+void vcpu_diag_progress(struct kvm_vcpu *vcpu)
+{
+	uint64_t done, total;
+
+	vcpu_progress(vcpu, &done, &total);
+	if (total)
+		ktap_diag("  guest progress: page %llu of %llu", (unsigned long long)done,
+			  (unsigned long long)total);
+}
+
 uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 {
 	for (;;) {
@@ -173,6 +196,7 @@ uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 			return uc->cmd;
 		case UCALL_ABORT:
 			ktap_diag("guest assertion failed on vCPU %d: %s", vcpu->id, uc->buf);
+			vcpu_diag_progress(vcpu);
 			ktap_fail("guest assertion");
 		case UCALL_EXCEPTION:
 			ktap_diag("guest exception on vCPU %d: vector %llu error 0x%llx rip 0x%llx "

@@ -49,6 +49,9 @@ void vcpu_expect_done(struct kvm_vcpu *vcpu);
 _Noreturn void vcpu_unexpected_exit(struct kvm_vcpu *vcpu, const char *file, int line);
 
 const struct kmat_memory_fault_exit *vcpu_memory_fault(struct kvm_vcpu *vcpu);
+/* How far the guest got through its current access pattern (read from guest memory). */
+void vcpu_progress(struct kvm_vcpu *vcpu, uint64_t *done, uint64_t *total);
+void vcpu_diag_progress(struct kvm_vcpu *vcpu);
 /*
  * If the vCPU stopped on a kmat_probe_*() access, move it past the access so the probe
  * returns KMAT_PROBE_FAULTED; returns 1. Returns 0 (and changes nothing) otherwise.

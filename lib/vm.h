@@ -18,8 +18,8 @@
 
 #include "backing.h"
 #include "kvm.h"
+#include "ucall.h"
 
-#define KMAT_MAX_VCPUS 16
 #define KMAT_MAX_SLOTS 64
 #define KMAT_SYSTEM_SLOT 0
 #define KMAT_TEST_GPA_MIN (1ULL << 30)

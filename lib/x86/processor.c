@@ -93,6 +93,15 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
 	s->db = !code;
 }
 
+void x86_vcpu_set_percpu(int vcpu_fd, uint64_t gva)
+{
+	struct kvm_sregs sregs;
+
+	kvm_ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
+	sregs.gs.base = gva;
+	kvm_ioctl(vcpu_fd, KVM_SET_SREGS, &sregs);
+}
+
 void x86_vcpu_setup(struct kvm_vm *vm, int vcpu_fd)
 {
 	struct kvm_sregs sregs;
