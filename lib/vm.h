@@ -86,6 +86,10 @@ void *gpa_to_hva(struct kvm_vm *vm, uint64_t gpa);
 
 /* Identity-map [gpa, gpa + size) in the guest page tables (2M where aligned, else 4K). */
 void vm_map_identity(struct kvm_vm *vm, uint64_t gpa, uint64_t size);
+/* Map gva -> gpa with pages up to @max_page (4K, 2M or 1G; 1G needs cpu_has_1g_pages()). */
+void vm_map(struct kvm_vm *vm, uint64_t gva, uint64_t gpa, uint64_t size, uint64_t max_page);
+/* Walk the guest tables: the leaf's page size (0 if unmapped), *gpa the translation. */
+uint64_t vm_translate(struct kvm_vm *vm, uint64_t gva, uint64_t *gpa);
 
 /* The guest has its own copy of every global; these copy one on purpose. */
 void vm_copy_to_guest(struct kvm_vm *vm, const void *host_addr_of_global, size_t size);

@@ -43,6 +43,8 @@
 /* KVM_GET_SUPPORTED_CPUID, fetched once. */
 const struct kvm_cpuid2 *kvm_supported_cpuid(void);
 bool host_cpu_is_amd(void);
+/* KVM offers the guest 1G pages (CPUID 0x80000001 EDX.pdpe1gb). */
+bool cpu_has_1g_pages(void);
 
 /* Build GDT, IDT and TSS in guest memory (system slot must exist). */
 void x86_setup_descriptor_tables(struct kvm_vm *vm);
