@@ -109,8 +109,22 @@ sanitize: deps
 bench: deps all
 	@runners/bench
 
+# The kselftest layout: INSTALL_PATH/{run_kselftest.sh,kselftest-list.txt,kmat/{binaries,
+# settings,config}}; gen_tar packs it as kselftest.tar.xz for tuxrun and LAVA.
+INSTALL_PATH ?= $(O)/kselftest
+install: all
+	@mkdir -p $(INSTALL_PATH)/kmat
+	cp $(SUITE_BINS) suites/settings suites/config $(INSTALL_PATH)/kmat/
+	cp runners/run_kselftest.sh $(INSTALL_PATH)/
+	printf 'kmat:%s\n' $(SUITES) > $(INSTALL_PATH)/kselftest-list.txt
+	@echo "installed to $(INSTALL_PATH)"
+
+gen_tar: install
+	tar -C $(INSTALL_PATH) -cJf $(O)/kselftest.tar.xz .
+	@echo "wrote $(O)/kselftest.tar.xz"
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps unit run check sanitize bench clean
+.PHONY: all deps unit run check sanitize bench install gen_tar clean
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
