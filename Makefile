@@ -94,6 +94,8 @@ deps:
 # Unit tests of the project itself: each prints KTAP and must exit 0.
 unit: all
 	@runners/run-unit $(UNIT_BINS)
+	@runners/run_kselftest_test.sh >/dev/null && echo "run_kselftest.sh tests: all passed"
+	@runners/kmat-qemu_test.sh >/dev/null && echo "kmat-qemu fast tests: all passed"
 
 run: deps all
 	@runners/make-run

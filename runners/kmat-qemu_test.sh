@@ -4,10 +4,14 @@
 #   runners/kmat-qemu_test.sh            fast cases: argument errors, a boot failure (no kernel needed)
 #   runners/kmat-qemu_test.sh --boot     also boot the reference kernel (about 15 s a boot under TCG):
 #                                        a full stand-in run, panics, a lost channel, a lane timeout
-#   KMAT_NOKVM_KERNEL=bzImage ... --boot also check a guest kernel built without KVM
+#   KMAT_NOKVM_KERNEL=bzImage ... --boot also check a guest kernel built without KVM; build one with
+#       grep -v '^CONFIG_KVM' suites/config > /tmp/nokvm.config
+#       echo '# CONFIG_KVM is not set' >> /tmp/nokvm.config
+#       runners/kmat-kernel build --tree <kernel source> --config /tmp/nokvm.config
+#     (--tree keeps the cached default kernel as it is; about 12 minutes on 2 idle cores)
 #
 # The cases use a stand-in kmat (a small static C program generated here), so they test the lane,
-# not the suites. KMAT_QEMU_TEST_BUILD=DIR uses a real build directory instead for the plain run.
+# not the suites; `make check` runs the real suites in the lane separately.
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
@@ -154,7 +158,7 @@ boot_cases() {
 
   run_lane pass 0 "${common[@]}" -s abi -t 'x*' --timeout 30 --seed 7 -- --extra 'two words'
   expect lane_run_passes 0 '^ok 3 standin.verdict' 'boot to first KTAP line'
-  grep -qF '# standin args: [-s] [abi] [-t] [x*] [--timeout] [30] [--seed] [7] [--extra] [two words]' "$out_stdout" &&
+  grep -qF '# standin args: [-s] [abi] [-t] [x*] [--timeout] [30] [--seed] [7] [--] [--extra] [two words]' "$out_stdout" &&
     ok lane_run_args_arrive_intact || not_ok lane_run_args_arrive_intact "$(grep standin "$out_stdout")"
   grep -q '^ok 2 standin.suites_packed' "$out_stdout" && ok lane_suites_packed || not_ok lane_suites_packed
   grep -q 'KMAT-EXIT' "$out_stdout" "$out_dir/ktap.log" && not_ok lane_exit_line_hidden || ok lane_exit_line_hidden
@@ -162,6 +166,11 @@ boot_cases() {
   grep -q 'numa_nodes=2' "$out_stdout" && ok lane_numa_two_nodes || not_ok lane_numa_two_nodes "$(grep '# lane' "$out_stdout")"
   grep -q '^status=completed' "$out_dir/lane.txt" && grep -q '^kernel_source=' "$out_dir/lane.txt" &&
     [ -s "$out_dir/console.log" ] && ok lane_results_written || not_ok lane_results_written
+
+  # A WARN (here: QEMU's shared-socket topology across NUMA nodes) taints but must not end the run.
+  run_lane warn 0 "${common[@]}" --qemu-arg -smp --qemu-arg 2,sockets=1,cores=2
+  expect lane_warn_does_not_stop_run 0 'tainted=[1-9]'
+  grep -qa 'WARNING:' "$out_dir/console.log" && ok lane_warn_seen_in_console || not_ok lane_warn_seen_in_console
 
   run_lane fail 1 "${common[@]}" -- --fail
   expect lane_run_fail_code 1 '^not ok 3 standin.verdict'
@@ -178,6 +187,19 @@ boot_cases() {
 
   run_lane timeout 1 "${common[@]}" --lane-timeout 40 -- --sleep 600
   expect lane_timeout 1 '^Bail out! lane timeout' 'lane timeout'
+
+  # Interrupted: QEMU must not outlive the runner.
+  local d=$tmp/sigterm pid i
+  mkdir -p "$d"
+  (KMAT_BUILD=$standin exec "$lane" --output "$d/out" "${common[@]}" -- --sleep 600 >"$d/stdout" 2>"$d/stderr") &
+  pid=$!
+  for ((i = 0; i < 120; i++)); do grep -q '^ok 2' "$d/stdout" 2>/dev/null && break; sleep 0.5; done
+  kill -TERM "$pid"; rc=0; wait "$pid" || rc=$?
+  sleep 1
+  if [ "$rc" = 130 ] && ! pgrep -f "path=$d/out/console.log" >/dev/null; then ok lane_sigterm_stops_qemu
+  else not_ok lane_sigterm_stops_qemu "exit $rc; left: $(pgrep -af "path=$d/out/console.log" | cut -c1-80)"
+    pkill -f "path=$d/out/console.log" || true
+  fi
 
   run_lane badexit 1 "${common[@]}" -- --exit 127
   expect lane_guest_error 1 '^Bail out! in-guest kmat run exited with 127'
