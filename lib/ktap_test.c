@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "subproc.h"
 
 /* ---- subject side ----------------------------------------------------------------------- */
 
@@ -178,93 +179,43 @@ static int subject_main(const char *mode, int argc, char **argv)
 
 /* ---- checking side ---------------------------------------------------------------------- */
 
-struct proc {
-	int code, sig;
-	char *out, *err;
-};
-
-static char *slurp_fd(int fd)
-{
-	off_t n = lseek(fd, 0, SEEK_END);
-	char *buf = calloc(1, n + 1);
-
-	if (pread(fd, buf, n, 0) != n)
-		buf[0] = 0;
-	return buf;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static char tmpdir[64];
 
 /*
- * Runs the subject in @mode with @args (NULL-terminated). If @term_after is set, sends SIGTERM
- * once stdout contains it. @env: extra "K=V" strings, NULL-terminated, may be NULL.
+ * Runs the subject in @mode with @args (NULL-terminated). If @term_after is set, sends
+ * @term_sig once stdout contains it. @env: extra "K=V" strings, NULL-terminated, may be NULL.
  */
-static struct proc run_subject(const char *mode, const char *const *args, const char *const *env,
-			       const char *term_after, int term_sig)
+static struct subproc run_subject(const char *mode, const char *const *args,
+				  const char *const *env, const char *term_after, int term_sig)
 {
-	int out = memfd_create("out", 0), err = memfd_create("err", 0), ws = 0;
 	char *argv[32] = { "ktap_test" };
-	char kmsg[128], taint[128];
-	struct proc p = { .code = -1 };
-	double deadline = mono() + 60;
-	pid_t pid;
-	size_t n = 1;
+	const char *envv[40];
+	char kmsg[128], taint[128], subject[64], kmsg_env[160], taint_env[160];
+	struct subproc p;
+	size_t n = 1, e = 0;
+	FILE *t;
 
 	snprintf(kmsg, sizeof(kmsg), "%s/kmsg", tmpdir);
 	snprintf(taint, sizeof(taint), "%s/taint", tmpdir);
 	fclose(fopen(kmsg, "w"));
-	FILE *t = fopen(taint, "w");
+	t = fopen(taint, "w");
 	fputs("0\n", t);
 	fclose(t);
 	for (; args && *args && n < 31; args++)
 		argv[n++] = (char *)*args;
-	pid = fork();
-	if (pid == 0) {
-		dup2(out, 1);
-		dup2(err, 2);
-		setenv("KTAP_TEST_SUBJECT", mode, 1);
-		/* Deterministic kernel log: private files unless the mode overrides them. */
-		setenv("KMAT_KMSG_PATH", kmsg, 1);
-		setenv("KMAT_TAINT_PATH", taint, 1);
-		unsetenv("KMAT_TIMES");
-		for (; env && *env; env++)
-			putenv((char *)*env);
-		execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	while (mono() < deadline) {
-		if (waitpid(pid, &ws, WNOHANG) == pid)
-			break;
-		if (term_after) {
-			char *o = slurp_fd(out);
-
-			if (strstr(o, term_after)) {
-				kill(pid, term_sig);
-				term_after = NULL;
-			}
-			free(o);
-		}
-		usleep(10000);
-	}
-	if (mono() >= deadline) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &ws, 0);
-		ktap_diag("subject %s did not finish within 60s", mode);
-	}
-	p.code = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-	p.sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
-	p.out = slurp_fd(out);
-	p.err = slurp_fd(err);
-	close(out);
-	close(err);
+	argv[n] = NULL;
+	/* Deterministic kernel log: private files unless the mode overrides them. */
+	snprintf(subject, sizeof(subject), "KTAP_TEST_SUBJECT=%s", mode);
+	snprintf(kmsg_env, sizeof(kmsg_env), "KMAT_KMSG_PATH=%s", kmsg);
+	snprintf(taint_env, sizeof(taint_env), "KMAT_TAINT_PATH=%s", taint);
+	envv[e++] = subject;
+	envv[e++] = kmsg_env;
+	envv[e++] = taint_env;
+	envv[e++] = "KMAT_TIMES";
+	for (; env && *env && e < 39; env++)
+		envv[e++] = *env;
+	envv[e] = NULL;
+	subproc_run("/proc/self/exe", argv, envv, term_after, term_sig, 60, mode, &p);
 	return p;
 }
 
@@ -274,7 +225,7 @@ static void show(const char *what, const char *text)
 	ktap_diag("%s", text);
 }
 
-static void expect_out(const struct proc *p, const char *want, int code)
+static void expect_out(const struct subproc *p, const char *want, int code)
 {
 	if (strcmp(p->out, want) || p->code != code) {
 		show("expected stdout", want);
@@ -284,7 +235,7 @@ static void expect_out(const struct proc *p, const char *want, int code)
 	}
 }
 
-static void expect_has(const struct proc *p, const char *s, const char *where)
+static void expect_has(const struct subproc *p, const char *s, const char *where)
 {
 	if (!strstr(strcmp(where, "err") ? p->out : p->err, s)) {
 		show("got stdout", p->out);
@@ -293,7 +244,7 @@ static void expect_has(const struct proc *p, const char *s, const char *where)
 	}
 }
 
-static void expect_code(const struct proc *p, int code)
+static void expect_code(const struct subproc *p, int code)
 {
 	if (p->code != code) {
 		show("got stdout", p->out);
@@ -306,7 +257,7 @@ static void expect_code(const struct proc *p, int code)
 
 static void t_mixed(const void *arg)
 {
-	struct proc p = run_subject("mixed", ARGS("--timeout", "1", "--seed", "7"), NULL, NULL, 0);
+	struct subproc p = run_subject("mixed", ARGS("--timeout", "1", "--seed", "7"), NULL, NULL, 0);
 
 	expect_out(&p,
 		   "TAP version 13\n"
@@ -333,7 +284,7 @@ static void t_mixed(const void *arg)
 
 static void t_exit_codes(const void *arg)
 {
-	struct proc p = run_subject("allpass", ARGS("--seed", "1"), NULL, NULL, 0);
+	struct subproc p = run_subject("allpass", ARGS("--seed", "1"), NULL, NULL, 0);
 
 	expect_code(&p, 0);
 	expect_has(&p, "ok 2 a.two\n# Totals: pass:2 fail:0", "out");
@@ -348,7 +299,7 @@ static void t_exit_codes(const void *arg)
 
 static void t_list_filter(const void *arg)
 {
-	struct proc p = run_subject("mixed", ARGS("--list", "-t", "t.*skip*", "--filter=t.pass"),
+	struct subproc p = run_subject("mixed", ARGS("--list", "-t", "t.*skip*", "--filter=t.pass"),
 				    NULL, NULL, 0);
 
 	expect_out(&p, "t.pass\nt.skip\nt.skip_detail\n", 0);
@@ -366,7 +317,7 @@ static void t_list_filter(const void *arg)
 
 static void t_seed(const void *arg)
 {
-	struct proc p = run_subject("allpass", NULL, NULL, NULL, 0);
+	struct subproc p = run_subject("allpass", NULL, NULL, NULL, 0);
 	unsigned long long s;
 
 	expect_code(&p, 0);
@@ -395,7 +346,7 @@ static bool proc_gone(int pid)
 
 static void t_grandchildren(const void *arg)
 {
-	struct proc p = run_subject("grandchild", ARGS("--timeout", "1"), NULL, NULL, 0);
+	struct subproc p = run_subject("grandchild", ARGS("--timeout", "1"), NULL, NULL, 0);
 	const char *s = p.out;
 	int seen = 0, pid;
 
@@ -428,7 +379,7 @@ static void t_sigterm(const void *arg)
 	static const int sigs[] = { SIGTERM, SIGINT };
 
 	for (int i = 0; i < 2; i++) {
-		struct proc p = run_subject("term", ARGS("--seed", "5"), NULL, "# started\n",
+		struct subproc p = run_subject("term", ARGS("--seed", "5"), NULL, "# started\n",
 					    sigs[i]);
 		char want[1024];
 
@@ -448,7 +399,7 @@ static void t_sigterm(const void *arg)
 
 static void t_kmsg(const void *arg)
 {
-	struct proc p;
+	struct subproc p;
 	char path[128];
 	FILE *f;
 
@@ -484,7 +435,7 @@ static void t_kmsg(const void *arg)
 
 static void t_times(const void *arg)
 {
-	struct proc p = run_subject("allpass", ARGS("--seed", "1"), ARGS("KMAT_TIMES=1"), NULL, 0);
+	struct subproc p = run_subject("allpass", ARGS("--seed", "1"), ARGS("KMAT_TIMES=1"), NULL, 0);
 	double a, b;
 	const char *s1 = strstr(p.out, "# time a.one "), *s2 = strstr(p.out, "# time a.two ");
 
@@ -500,7 +451,7 @@ static void t_times(const void *arg)
 
 static void t_nofork(const void *arg)
 {
-	struct proc p = run_subject("mixed", ARGS("--no-fork", "--seed", "4", "-t", "t.pass",
+	struct subproc p = run_subject("mixed", ARGS("--no-fork", "--seed", "4", "-t", "t.pass",
 						  "-t", "t.fail", "-t", "t.skip*", "-t", "t.after*"),
 				    NULL, NULL, 0);
 
@@ -516,7 +467,7 @@ static void t_nofork(const void *arg)
 
 static void t_args(const void *arg)
 {
-	struct proc p = run_subject("opts", ARGS("--vcpus", "3", "--verbose", "--seed", "1"), NULL,
+	struct subproc p = run_subject("opts", ARGS("--vcpus", "3", "--verbose", "--seed", "1"), NULL,
 				    NULL, 0);
 
 	expect_has(&p, "# vcpus=3 verbose=1 timeout=120 seed=1\nok 1 o.show\n", "out");
@@ -547,7 +498,7 @@ static void t_args(const void *arg)
 
 static void t_registry(const void *arg)
 {
-	struct proc p = run_subject("dup", NULL, NULL, NULL, 0);
+	struct subproc p = run_subject("dup", NULL, NULL, NULL, 0);
 
 	expect_code(&p, 1);
 	expect_has(&p, "ktap: duplicate case name 'd.same'\n", "err");
@@ -560,7 +511,7 @@ static void t_registry(const void *arg)
 
 static void t_main_skip(const void *arg)
 {
-	struct proc p = run_subject("mainskip", NULL, NULL, NULL, 0);
+	struct subproc p = run_subject("mainskip", NULL, NULL, NULL, 0);
 
 	expect_out(&p, "TAP version 13\n1..0 # SKIP no /dev/kvm: ENOENT\n", 4);
 	p = run_subject("mainskip", ARGS("--list"), NULL, NULL, 0);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "subproc.h"
 
 /* ---- the fake suites -------------------------------------------------------------------- */
 
@@ -130,19 +131,9 @@ static const char *const raw_fakes[] = { "delta", "epsilon", "eta", "theta", "du
 static char tmpdir[64], kmat[PATH_MAX];
 
 struct proc {
-	int code;
+	int code; /* exit code, or 128 + signal */
 	char *out, *err;
 };
-
-static char *slurp_fd(int fd)
-{
-	off_t n = lseek(fd, 0, SEEK_END);
-	char *buf = calloc(1, n + 1);
-
-	if (pread(fd, buf, n, 0) != n)
-		buf[0] = 0;
-	return buf;
-}
 
 static char *slurp_path(const char *path)
 {
@@ -169,52 +160,26 @@ static double mono(void)
 static struct proc run(const char *prog, const char *const *args, const char *const *env,
 		       const char *term_after)
 {
-	int out = memfd_create("out", 0), err = memfd_create("err", 0), ws = 0;
-	char *argv[40] = { (char *)prog }, dir[128];
-	struct proc p = { .code = -1 };
-	double deadline = mono() + 60;
-	size_t n = 1;
-	pid_t pid;
+	char *argv[40] = { (char *)prog }, dir[160];
+	const char *envv[40] = {
+		dir,
+		"KMAT_KVM_DEV=/dev/null", /* hosts without KVM can test the runner */
+		"KMAT_TERM_GRACE=1",
+		"KMAT_LANE",
+	};
+	struct subproc sp;
+	size_t n = 1, e = 4;
 
-	snprintf(dir, sizeof(dir), "%s/suites", tmpdir);
+	snprintf(dir, sizeof(dir), "KMAT_SUITES_DIR=%s/suites", tmpdir);
 	for (; args && *args && n < 39; args++)
 		argv[n++] = (char *)*args;
-	pid = fork();
-	if (pid == 0) {
-		dup2(out, 1);
-		dup2(err, 2);
-		setenv("KMAT_SUITES_DIR", dir, 1);
-		setenv("KMAT_KVM_DEV", "/dev/null", 1); /* hosts without KVM can test the runner */
-		setenv("KMAT_TERM_GRACE", "1", 1);
-		unsetenv("KMAT_LANE");
-		for (; env && *env; env++)
-			putenv((char *)*env);
-		execv(prog, argv);
-		_exit(127);
-	}
-	while (mono() < deadline && waitpid(pid, &ws, WNOHANG) != pid) {
-		if (term_after) {
-			char *o = slurp_fd(out);
-
-			if (strstr(o, term_after)) {
-				kill(pid, SIGTERM);
-				term_after = NULL;
-			}
-			free(o);
-		}
-		usleep(10000);
-	}
-	if (mono() >= deadline) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &ws, 0);
-		ktap_diag("%s did not finish within 60s", prog);
-	}
-	p.code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	p.out = slurp_fd(out);
-	p.err = slurp_fd(err);
-	close(out);
-	close(err);
-	return p;
+	argv[n] = NULL;
+	for (; env && *env && e < 39; env++)
+		envv[e++] = *env;
+	envv[e] = NULL;
+	subproc_run(prog, argv, envv, term_after, SIGTERM, 60, prog, &sp);
+	return (struct proc){ .code = sp.sig ? 128 + sp.sig : sp.code, .out = sp.out,
+			      .err = sp.err };
 }
 
 /* Drops the host-specific "# env:" lines and masks durations, for exact comparisons. */
