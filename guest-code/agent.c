@@ -30,7 +30,7 @@ GUEST_CODE static void run_probe(struct agent_cmd *c, uint64_t *bitmap)
 	if (record)
 		memset(bitmap, 0, (c->npages + 63) / 64 * 8);
 	for (uint64_t i = 0; i < c->npages; i++) {
-		int r = probe_page(c->gpa + i * 4096, c->arg0, c->arg1);
+		int r = probe_page(c->gpa + i * 4096 + c->offset, c->arg0, c->arg1);
 
 		GUEST_ASSERT(r == 0 || r == KMAT_PROBE_FAULTED, "probe returned %d", r);
 		if (r) {

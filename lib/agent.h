@@ -32,6 +32,7 @@ struct agent_cmd {
 	uint64_t gpa, npages;
 	uint64_t arg0, arg1;
 	uint64_t result[4];
+	uint64_t offset;     /* AGENT_PROBE: byte offset of the access inside each page */
 };
 
 /* Guest side (one slot per vCPU index). */
@@ -68,6 +69,12 @@ void agent_call(struct kvm_vcpu *vcpu, struct agent_cmd *cmd, const struct agent
  */
 void agent_probe(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, enum guest_access how,
 		 uint64_t *bitmap);
+/*
+ * agent_probe() accessing byte @offset of each page instead of its start (exec probes call
+ * that address, so a shared page must hold a RET there). Exits must still name the page.
+ */
+void agent_probe_at(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, enum guest_access how,
+		    uint64_t offset, uint64_t *bitmap);
 /* Convenience wrappers: no hooks, so any memory fault fails the case. */
 void agent_write_pattern(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, uint64_t seed,
 			 uint64_t who);

@@ -230,25 +230,32 @@ void vcpu_expect_done(struct kvm_vcpu *vcpu)
 		    vcpu->id, (unsigned long long)cmd, (unsigned long long)uc.args[0]);
 }
 
+bool vcpu_regs_skip_probe(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	if (regs->rip == (uintptr_t)kmat_probe_read_insn) {
+		regs->rip = (uintptr_t)kmat_probe_read_out;
+	} else if (regs->rip == (uintptr_t)kmat_probe_write_insn) {
+		regs->rip = (uintptr_t)kmat_probe_write_out;
+	} else {
+		/* An exec probe faults on the fetch of its target: unwind the CALL. */
+		uint64_t ret = *(uint64_t *)gpa_to_hva(vcpu->vm, regs->rsp);
+
+		if (ret != (uintptr_t)kmat_probe_exec_ret)
+			return false;
+		regs->rip = ret;
+		regs->rsp += 8;
+	}
+	regs->rax = KMAT_PROBE_FAULTED;
+	return true;
+}
+
 int vcpu_skip_probe(struct kvm_vcpu *vcpu)
 {
 	struct kvm_regs regs;
 
 	vcpu_regs_get(vcpu, &regs);
-	if (regs.rip == (uintptr_t)kmat_probe_read_insn) {
-		regs.rip = (uintptr_t)kmat_probe_read_out;
-	} else if (regs.rip == (uintptr_t)kmat_probe_write_insn) {
-		regs.rip = (uintptr_t)kmat_probe_write_out;
-	} else {
-		/* An exec probe faults on the fetch of its target: unwind the CALL. */
-		uint64_t ret = *(uint64_t *)gpa_to_hva(vcpu->vm, regs.rsp);
-
-		if (ret != (uintptr_t)kmat_probe_exec_ret)
-			return 0;
-		regs.rip = ret;
-		regs.rsp += 8;
-	}
-	regs.rax = KMAT_PROBE_FAULTED;
+	if (!vcpu_regs_skip_probe(vcpu, &regs))
+		return 0;
 	vcpu_regs_set(vcpu, &regs);
 	return 1;
 }

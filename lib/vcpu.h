@@ -57,5 +57,7 @@ void vcpu_diag_progress(struct kvm_vcpu *vcpu);
  * returns KMAT_PROBE_FAULTED; returns 1. Returns 0 (and changes nothing) otherwise.
  */
 int vcpu_skip_probe(struct kvm_vcpu *vcpu);
+/* The same on registers already at hand (e.g. KVM_CAP_SYNC_REGS); the caller writes them back. */
+bool vcpu_regs_skip_probe(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 
 #endif
