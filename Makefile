@@ -3,7 +3,8 @@
 #   make run        run the suite on this host; where the host's KVM has no memory attributes,
 #                   say so and run it in the QEMU lane on the reference kernel
 #   make check      project unit tests, the host run, and the QEMU lane
-#   make sanitize   ASan/UBSan build of the host code, with the unit tests and a host run
+#   make sanitize   ASan/UBSan build of the host code: unit tests, a host run, and the
+#                   transitions and hugepage suites in the QEMU lane (with a cached kernel)
 #   make bench      benchmarks that print ratios measured side by side
 #   make install INSTALL_PATH=DIR / make gen_tar    kselftest layout
 
@@ -107,6 +108,12 @@ sanitize: deps
 	$(MAKE) O=build-san SANITIZE=1 STATIC=0 all
 	runners/run-unit $(patsubst $(O)/%,build-san/%,$(UNIT_BINS))
 	build-san/kmat run
+	@# The attribute suites' host code only runs where KVM has the feature: the QEMU lane.
+	@if runners/kmat-kernel path >/dev/null 2>&1; then \
+		build-san/kmat qemu -s transitions -s hugepage --output build-san/lane; \
+	else \
+		echo "make sanitize: no cached reference kernel, so the lane half did not run (make run builds it)"; \
+	fi
 
 bench: deps all
 	@runners/bench

@@ -30,7 +30,7 @@ struct ktap_state ktap_g = { .prog = "ktap", .timeout = 120 };
 
 static const char *const skip_text[KTAP_SKIP_NR_REASONS] = {
 	[KTAP_SKIP_NO_KVM] = "no /dev/kvm",
-	[KTAP_SKIP_NO_ATTR_IOCTL] = "no KVM_SET_MEMORY_ATTRIBUTES",
+	[KTAP_SKIP_NO_ATTR_IOCTL] = "no KVM_SET_MEMORY_ATTRIBUTES (KVM_CAP_MEMORY_ATTRIBUTES is 0)",
 	[KTAP_SKIP_NO_PRIVATE] = "no PRIVATE attribute",
 	[KTAP_SKIP_NO_VM_TYPE] = "VM type not offered",
 	[KTAP_SKIP_NO_GMEM] = "no guest_memfd",

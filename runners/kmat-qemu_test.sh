@@ -201,6 +201,14 @@ boot_cases() {
     pkill -f "path=$d/out/console.log" || true
   fi
 
+  # A dynamically linked build (make sanitize's) boots with its shared libraries packed.
+  local dyn=$tmp/build-dynamic
+  mkdir -p "$dyn" && cp -r "$standin/suites" "$dyn/" && gcc -O1 -o "$dyn/kmat" "$tmp/standin.c"
+  build_dir=$dyn
+  run_lane dynamic 0 "${common[@]}"
+  expect lane_dynamic_build 0 '^ok 3 standin.verdict'
+  build_dir=$standin
+
   run_lane badexit 1 "${common[@]}" -- --exit 127
   expect lane_guest_error 1 '^Bail out! in-guest kmat run exited with 127'
 
