@@ -38,6 +38,7 @@ enum op_kind {
 	OP_FIRST_SAME, /* first page already in the target state, later pages not */
 	OP_WHOLE,      /* the whole window back to shared */
 	OP_INVALID,    /* rejected with EINVAL: the model must not change */
+	OP_EDGE,       /* scripted steps on one 2M region's edges, every EDGE_EVERY steps */
 	NR_OP_KINDS
 };
 
@@ -48,7 +49,10 @@ struct model_op {
 };
 
 const char *op_kind_name(enum op_kind k);
-/* The op for @step (kinds cycle once so every kind occurs, then random), from trans_rand(). */
+/*
+ * The op for @step (kinds cycle once so every kind occurs, then random), from trans_rand().
+ * An edge run fills the steps after it (model_ops.c).
+ */
 void model_next_op(const struct attr_model *m, uint64_t step, uint64_t private_budget,
 		   struct model_op *op);
 /* "set [gpa, +size) attrs A flags F (kind)" into @buf. */

@@ -12,7 +12,7 @@
 
 static const char *const kind_names[NR_OP_KINDS] = {
 	"page", "in_2m", "cross_2m", "cross_1g", "span_slots", "no_slot", "same", "first_same",
-	"whole", "invalid",
+	"whole", "invalid", "edge",
 };
 
 const char *op_kind_name(enum op_kind k)
@@ -20,8 +20,11 @@ const char *op_kind_name(enum op_kind k)
 	return k < NR_OP_KINDS ? kind_names[k] : "?";
 }
 
-/* Weights after the first pass; small ranges dominate to keep probe exits affordable. */
-static const unsigned kind_weight[NR_OP_KINDS] = { 16, 14, 14, 8, 6, 8, 8, 10, 2, 4 };
+/*
+ * Weights after the first pass; small ranges dominate to keep probe exits affordable. Edge
+ * runs come on a schedule instead (model_next_op()).
+ */
+static const unsigned kind_weight[NR_OP_KINDS] = { 16, 14, 14, 8, 6, 8, 8, 10, 2, 4, 0 };
 
 static enum op_kind random_kind(void)
 {
@@ -48,6 +51,15 @@ static uint64_t window_page(void)
 	return MW_BASE + trans_rand_below(MW_PAGES) * PAGE;
 }
 
+/* 1..@max pages below @at and 1..@max pages from @at up. */
+static void straddle(struct model_op *op, uint64_t at, uint64_t max)
+{
+	uint64_t below = rand_pages(1, max), above = rand_pages(1, max);
+
+	op->gpa = at - below * PAGE;
+	op->size = (below + above) * PAGE;
+}
+
 static void pick_range(enum op_kind kind, const struct attr_model *m, struct model_op *op)
 {
 	uint64_t a, b, p, x;
@@ -65,17 +77,10 @@ static void pick_range(enum op_kind kind, const struct attr_model *m, struct mod
 		op->size = a * PAGE;
 		break;
 	case OP_CROSS_2M:
-		p = MW_BASE + rand_pages(1, MW_PAGES / 512 - 1) * SZ_2M;
-		a = rand_pages(1, 600);
-		b = rand_pages(1, 600);
-		op->gpa = p - a * PAGE;
-		op->size = (a + b) * PAGE;
+		straddle(op, MW_BASE + rand_pages(1, MW_PAGES / 512 - 1) * SZ_2M, 600);
 		break;
 	case OP_CROSS_1G:
-		a = rand_pages(1, 1024);
-		b = rand_pages(1, 1024);
-		op->gpa = TRANS_GPA - a * PAGE;
-		op->size = (a + b) * PAGE;
+		straddle(op, TRANS_GPA, 1024);
 		break;
 	case OP_SPAN_SLOTS:
 		a = rand_pages(1, 1024);
@@ -151,12 +156,76 @@ static void make_invalid(struct model_op *op)
 	}
 }
 
+/*
+ * OP_EDGE: a scripted run of steps on one 2M region R of a THP slot, where hugepage head and
+ * tail tracking (arch/x86/kvm/mmu/mmu.c) has edges that random ops seldom reach. R is made
+ * shared; then only its first or last page goes private, and an interior range private and
+ * back (R is uniform but for a page at its very edge); then ranges that reach into R from
+ * below and from above, so that R is the tail and the head region of a conversion. R is
+ * 2M-mapped before each straddle: wrongly left unmixed, it is mapped 2M again over private
+ * pages. The first runs take the first and last regions of slots 1 and 2, where those bounds
+ * meet the slot's end; later ones a random region.
+ */
+#define EDGE_EVERY 50 /* steps from the start of one edge run to the next */
+
+static const uint64_t edge_regions[] = { MS1_GPA, MS2_GPA - SZ_2M, MS2_GPA, MHOLE_GPA - SZ_2M };
+static struct model_op edge_steps[10];
+static unsigned edge_next, edge_end;
+
+static void edge_push(uint64_t gpa, uint64_t end, uint64_t attrs)
+{
+	edge_steps[edge_end++] = (struct model_op){ .kind = OP_EDGE, .gpa = gpa,
+						    .size = end - gpa, .attrs = attrs };
+}
+
+static void plan_edge(uint64_t k, uint64_t priv, uint64_t private_budget, struct model_op *op)
+{
+	uint64_t r = k < ARRAY_SIZE(edge_regions) ? edge_regions[k] :
+		     MW_BASE + trans_rand_below((MHOLE_GPA - MW_BASE) / SZ_2M) * SZ_2M;
+	uint64_t odd = k % 2 ? r : r + SZ_2M - PAGE;
+	uint64_t a = rand_pages(1, 64), x = rand_pages(1, 511 - a);
+	uint64_t below = r - rand_pages(1, 64) * PAGE, above = r + SZ_2M + rand_pages(1, 64) * PAGE;
+	uint64_t y = rand_pages(1, 64) * PAGE;
+
+	/* At most 128 pages go private at once; make room by starting from all shared. */
+	if (priv + 128 > private_budget)
+		*op = (struct model_op){ .kind = OP_EDGE, .gpa = MW_BASE, .size = MW_PAGES * PAGE };
+	else
+		*op = (struct model_op){ .kind = OP_EDGE, .gpa = r, .size = SZ_2M };
+	edge_next = edge_end = 0;
+	edge_push(odd, odd + PAGE, PRIVATE);
+	edge_push(r + x * PAGE, r + (x + a) * PAGE, PRIVATE);
+	edge_push(r + x * PAGE, r + (x + a) * PAGE, 0);
+	edge_push(odd, odd + PAGE, 0);
+	if (r > MW_BASE) {
+		/* Private up to R + y; below R back first, so R's 2M mapping (if any) stays. */
+		edge_push(below, r + y, PRIVATE);
+		edge_push(below, r, 0);
+		edge_push(r, r + y, 0);
+	}
+	edge_push(r + SZ_2M - y, above, PRIVATE);
+	edge_push(r + SZ_2M, above, 0);
+	edge_push(r + SZ_2M - y, r + SZ_2M, 0);
+}
+
 void model_next_op(const struct attr_model *m, uint64_t step, uint64_t private_budget,
 		   struct model_op *op)
 {
-	enum op_kind kind = step < NR_OP_KINDS ? (enum op_kind)step : random_kind();
+	enum op_kind kind;
 	uint64_t priv;
 
+	if (!step)
+		edge_next = edge_end = 0;
+	if (edge_next < edge_end) {
+		*op = edge_steps[edge_next++];
+		return;
+	}
+	if (step >= OP_EDGE && (step - OP_EDGE) % EDGE_EVERY == 0) {
+		plan_edge((step - OP_EDGE) / EDGE_EVERY,
+			  attr_model_count(m, MW_BASE, MW_PAGES * PAGE, PRIVATE), private_budget, op);
+		return;
+	}
+	kind = step < NR_OP_KINDS ? (enum op_kind)step : random_kind();
 	*op = (struct model_op){ .kind = kind };
 	pick_range(kind, m, op);
 	if (kind != OP_SAME && kind != OP_FIRST_SAME) {
