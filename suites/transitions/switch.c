@@ -168,6 +168,10 @@ static void case_switch(const void *arg)
 	}
 	for (int g = 0; g < SW_GROUPS; g++)
 		guest_expect(&s, g, "long after", SW_CONVERSIONS - 1);
+	/* Once more, so every group (the range's last one too) is also read after going private. */
+	convert(&s, !s.private);
+	for (int g = 0; g < SW_GROUPS; g++)
+		guest_expect(&s, g, "after the last", SW_CONVERSIONS);
 	tfix_free(&s.f);
 }
 
