@@ -79,6 +79,7 @@ static void probe(struct kmat_caps *c)
 	c->gmem_flags = kvm_check_cap(KVM_CAP_GUEST_MEMFD_FLAGS);
 	c->prefault = kvm_check_cap(KVM_CAP_PRE_FAULT_MEMORY);
 	c->exit_hypercall = kvm_check_cap(KVM_CAP_EXIT_HYPERCALL);
+	c->sync_regs = kvm_check_cap(KVM_CAP_SYNC_REGS);
 	c->tdp = sysfs_yes("/sys/module/kvm_amd/parameters/npt") ||
 		 sysfs_yes("/sys/module/kvm_intel/parameters/ept");
 	for (unsigned long t = 0; t < KMAT_NR_VM_TYPES; t++)
@@ -130,9 +131,9 @@ void kmat_caps_banner(void)
 	ktap_diag("caps: guest_memfd: system %s flags 0x%llx%s", c->gmem ? "yes" : "no",
 		  (unsigned long long)c->gmem_flags, gmem);
 	ktap_diag("caps: user_memory2 %d, memory_fault_info %d, exit_hypercall 0x%llx, "
-		  "pre_fault %d, binary_stats %d, tdp %s",
+		  "pre_fault %d, binary_stats %d, sync_regs 0x%x, tdp %s",
 		  c->user_memory2, c->memory_fault_info, (unsigned long long)c->exit_hypercall,
-		  c->prefault, c->binary_stats, c->tdp ? "yes" : "no");
+		  c->prefault, c->binary_stats, c->sync_regs, c->tdp ? "yes" : "no");
 	ktap_diag("caps: hugepages: thp %s, 2M free %ld, 1G free %ld; numa nodes %d", c->thp,
 		  c->hugetlb_2m_free, c->hugetlb_1g_free, c->numa_nodes);
 }

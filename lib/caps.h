@@ -34,6 +34,7 @@ struct kmat_caps {
 	bool user_memory2, memory_fault_info, binary_stats, gmem, prefault;
 	uint64_t gmem_flags;
 	uint64_t exit_hypercall;
+	uint32_t sync_regs;  /* KVM_CAP_SYNC_REGS: register sets kvm_run can carry */
 	bool tdp;
 	char thp[16];
 	long hugetlb_2m_free, hugetlb_1g_free;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -28,12 +29,14 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void subproc_run(const char *path, char *const argv[], const char *const *env, const char *signal_after, int sig,
-		 double limit_s, const char *what, struct subproc *p)
+void subproc_run(const char *path, char *const argv[], const char *const *env,
+		 const char *signal_after, int sig, double limit_s, const char *what,
+		 struct subproc *p)
 {
 	int out = memfd_create("out", 0), err = memfd_create("err", 0), ws = 0;
 	double deadline = mono() + limit_s;
 	pid_t pid = fork();
+	bool reaped;
 
 	if (pid == 0) {
 		dup2(out, 1);
@@ -47,7 +50,7 @@ void subproc_run(const char *path, char *const argv[], const char *const *env, c
 		execv(path, argv);
 		_exit(127);
 	}
-	while (mono() < deadline && waitpid(pid, &ws, WNOHANG) != pid) {
+	while (!(reaped = waitpid(pid, &ws, WNOHANG) == pid) && mono() < deadline) {
 		if (signal_after) {
 			char *o = slurp_fd(out);
 
@@ -59,7 +62,7 @@ void subproc_run(const char *path, char *const argv[], const char *const *env, c
 		}
 		usleep(10000);
 	}
-	if (mono() >= deadline) {
+	if (!reaped) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &ws, 0);
 		ktap_diag("%s did not finish within %.0fs", what, limit_s);

@@ -33,11 +33,9 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, void *guest_fn)
 	KMAT_ASSERT(vcpu->run != MAP_FAILED, "mmap kvm_run");
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
 
-	x86_vcpu_setup(vm, vcpu->fd);
-	x86_vcpu_set_percpu(vcpu->fd, (uintptr_t)&kmat_percpu[id]);
-	memset(gpa_to_hva(vm, (uintptr_t)&kmat_percpu[id]), 0, sizeof(kmat_percpu[id]));
-	((struct kmat_percpu *)gpa_to_hva(vm, (uintptr_t)&kmat_percpu[id]))->id = id;
-	((struct kmat_percpu *)gpa_to_hva(vm, (uintptr_t)&kmat_percpu[id]))->self = &kmat_percpu[id];
+	x86_vcpu_setup(vm, vcpu->fd, (uintptr_t)&kmat_percpu[id]);
+	*(struct kmat_percpu *)gpa_to_hva(vm, (uintptr_t)&kmat_percpu[id]) =
+		(struct kmat_percpu){ .self = &kmat_percpu[id], .id = id };
 	/* Entry ABI: RSP % 16 == 8 with the return address at [RSP]. */
 	vcpu->stack_top = vm->stacks + (id + 1) * KMAT_STACK_SIZE;
 	*(uint64_t *)gpa_to_hva(vm, vcpu->stack_top - 8) = (uintptr_t)kmat_guest_returned;

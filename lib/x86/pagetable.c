@@ -4,7 +4,6 @@
  * gva -> gpa maps, with 4K, 2M or 1G leaves. Only the guest's view: KVM's own mapping level
  * (what the hugepage suite measures) does not depend on it under TDP.
  */
-#include <cpuid.h>
 #include <string.h>
 
 #include "x86/processor.h"

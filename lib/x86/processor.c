@@ -93,16 +93,7 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
 	s->db = !code;
 }
 
-void x86_vcpu_set_percpu(int vcpu_fd, uint64_t gva)
-{
-	struct kvm_sregs sregs;
-
-	kvm_ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
-	sregs.gs.base = gva;
-	kvm_ioctl(vcpu_fd, KVM_SET_SREGS, &sregs);
-}
-
-void x86_vcpu_setup(struct kvm_vm *vm, int vcpu_fd)
+void x86_vcpu_setup(struct kvm_vm *vm, int vcpu_fd, uint64_t gs_base)
 {
 	struct kvm_sregs sregs;
 
@@ -117,6 +108,7 @@ void x86_vcpu_setup(struct kvm_vm *vm, int vcpu_fd)
 	seg(&sregs.cs, KMAT_SEL_CODE, 0xb, true);
 	seg(&sregs.ds, KMAT_SEL_DATA, 0x3, false);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.gs.base = gs_base;
 	memset(&sregs.tr, 0, sizeof(sregs.tr));
 	sregs.tr.selector = KMAT_SEL_TSS;
 	sregs.tr.base = KMAT_TSS_GPA;

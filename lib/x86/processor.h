@@ -48,11 +48,9 @@ bool cpu_has_1g_pages(void);
 
 /* Build GDT, IDT and TSS in guest memory (system slot must exist). */
 void x86_setup_descriptor_tables(struct kvm_vm *vm);
-/* CPUID, then long-mode SREGS, for a fresh vCPU. */
-void x86_vcpu_setup(struct kvm_vm *vm, int vcpu_fd);
+/* CPUID, then long-mode SREGS, for a fresh vCPU; GS base -> its struct kmat_percpu. */
+void x86_vcpu_setup(struct kvm_vm *vm, int vcpu_fd, uint64_t gs_base);
 void x86_pt_init(struct kvm_vm *vm);
-/* GS base -> the vCPU's struct kmat_percpu in guest memory. */
-void x86_vcpu_set_percpu(int vcpu_fd, uint64_t gva);
 
 /* The ELF loader: lay this binary's PT_LOAD segments out in guest memory at their link
  * addresses. elf_image_end() reports the highest address they need. */
