@@ -95,7 +95,9 @@ GUEST_CODE static inline uint64_t kmat_pattern(uint64_t gpa, uint64_t seed, uint
 	x ^= x >> 29;
 	return x ? x : 1; /* never 0: zero means "punched" or "fresh" */
 }
-#define KMAT_PATTERN_WORDS 3 /* offsets 0, 2048, 4088 in each page */
+#define KMAT_PATTERN_WORDS 3
+/* Where in each page the pattern words go (read-only data: host and guest see the same). */
+extern const uint16_t kmat_pattern_offsets[KMAT_PATTERN_WORDS];
 void guest_write_pattern(uint64_t gpa, uint64_t npages, uint64_t seed, uint64_t who);
 /* Returns the index of the first page whose words differ, or npages when all match. */
 uint64_t guest_check_pattern(uint64_t gpa, uint64_t npages, uint64_t seed, uint64_t who,

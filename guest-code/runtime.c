@@ -85,7 +85,7 @@ GUEST_CODE uint64_t guest_map_gpa_range(uint64_t gpa, uint64_t npages, uint64_t 
 	return kmat_hypercall(KVM_HC_MAP_GPA_RANGE, gpa, npages, attrs);
 }
 
-static const uint16_t pattern_offsets[KMAT_PATTERN_WORDS] = { 0, 2048, 4088 };
+const uint16_t kmat_pattern_offsets[KMAT_PATTERN_WORDS] = { 0, 2048, 4088 };
 
 GUEST_CODE void guest_write_pattern(uint64_t gpa, uint64_t npages, uint64_t seed, uint64_t who)
 {
@@ -94,7 +94,7 @@ GUEST_CODE void guest_write_pattern(uint64_t gpa, uint64_t npages, uint64_t seed
 		uint64_t v = kmat_pattern(page, seed, who);
 
 		for (int w = 0; w < KMAT_PATTERN_WORDS; w++)
-			*(volatile uint64_t *)(page + pattern_offsets[w]) = v;
+			*(volatile uint64_t *)(page + kmat_pattern_offsets[w]) = v;
 		if (!(i % PROGRESS_EVERY))
 			guest_progress(i, npages);
 	}
@@ -109,7 +109,7 @@ GUEST_CODE uint64_t guest_check_pattern(uint64_t gpa, uint64_t npages, uint64_t 
 		uint64_t v = kmat_pattern(page, seed, who);
 
 		for (int w = 0; w < KMAT_PATTERN_WORDS; w++) {
-			uint64_t g = *(volatile uint64_t *)(page + pattern_offsets[w]);
+			uint64_t g = *(volatile uint64_t *)(page + kmat_pattern_offsets[w]);
 
 			if (g != v) {
 				if (got)

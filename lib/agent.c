@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "caps.h"
 #include "ktap.h"
 
 struct kvm_vcpu *agent_vcpu_add(struct kvm_vm *vm)
@@ -58,8 +59,7 @@ static void agent_run(struct kvm_vcpu *vcpu, struct agent_cmd *cmd, const struct
 {
 	struct kvm_run *run = vcpu->run;
 	uint64_t valid_regs = run->kvm_valid_regs;
-	bool sync = cmd->op == AGENT_PROBE &&
-		    (vm_check_cap(vcpu->vm, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS);
+	bool sync = cmd->op == AGENT_PROBE && (kmat_caps()->sync_regs & KVM_SYNC_X86_REGS);
 	struct ucall uc;
 
 	memcpy(guest_cmd(vcpu), cmd, sizeof(*cmd));
@@ -167,6 +167,16 @@ uint64_t agent_check_pattern(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npage
 	struct agent_cmd cmd = {
 		.op = AGENT_CHECK_PATTERN, .gpa = gpa, .npages = npages, .arg0 = seed, .arg1 = who,
 	};
+
+	agent_call(vcpu, &cmd, NULL, NULL);
+	if (got)
+		*got = cmd.result[1];
+	return cmd.result[0];
+}
+
+uint64_t agent_check_zero(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, uint64_t *got)
+{
+	struct agent_cmd cmd = { .op = AGENT_CHECK_ZERO, .gpa = gpa, .npages = npages };
 
 	agent_call(vcpu, &cmd, NULL, NULL);
 	if (got)

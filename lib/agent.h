@@ -81,6 +81,8 @@ void agent_write_pattern(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, u
 /* Returns the first mismatching page index (npages when all match); *got its value. */
 uint64_t agent_check_pattern(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages,
 			     uint64_t seed, uint64_t who, uint64_t *got);
+/* The same for zeros (a fresh or punched guest_memfd page); *got the first nonzero word. */
+uint64_t agent_check_zero(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, uint64_t *got);
 void agent_exit(struct kvm_vcpu *vcpu);
 #endif
 

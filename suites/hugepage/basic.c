@@ -17,25 +17,13 @@
 #include "hugepage.h"
 #include "ktap.h"
 
-struct basic_arg {
-	enum hp_backing b;
-	uint64_t odd;   /* page index of the odd page in its 2M region */
-	int variant;
-};
-
 static const struct { const char *name; uint64_t idx; } positions[] = {
 	{ "first", 0 }, { "middle", 257 }, { "last", HP_PAGES_2M - 1 },
 };
 
-static const char *const split_msg =
-	"a 2M mapping covers a region whose pages have mixed attributes";
-static const char *const regress_msg =
-	"the region stays split after its attributes became uniform again: a performance "
-	"regression (mixed state never cleared)";
-
 static void case_uniform(const void *p)
 {
-	const struct basic_arg *a = p;
+	const struct hp_arg *a = p;
 	struct page_levels before;
 	struct hp_fix f;
 
@@ -43,14 +31,14 @@ static void case_uniform(const void *p)
 	hp_levels(&f, &before);
 	hp_touch(&f, HP_GPA, HP_PAGES_2M);
 	hp_expect(&f, &before, 0, 1, 0, "guest wrote every page of a uniform shared 2M region",
-		  "KVM did not map a uniform, aligned, huge-backed region with a 2M page");
+		  HP_WHY_NOT_2M);
 	hp_fix_free(&f);
 }
 
 /* One private page in a shared region. */
 static void case_mixed_private(const void *p)
 {
-	const struct basic_arg *a = p;
+	const struct hp_arg *a = p;
 	uint64_t odd = HP_PAGE(HP_GPA, a->odd);
 	struct page_levels before;
 	struct hp_fix f;
@@ -60,14 +48,14 @@ static void case_mixed_private(const void *p)
 	hp_levels(&f, &before);
 	hp_probe(&f, HP_GPA, HP_PAGES_2M);
 	hp_expect(&f, &before, HP_PAGES_2M - 1, 0, 0,
-		  "guest read a 2M region with one private page", split_msg);
+		  "guest read a 2M region with one private page", HP_WHY_SPLIT);
 	hp_fix_free(&f);
 }
 
 /* One shared page in a private region: the only mappable page must map 4K. */
 static void case_mixed_shared(const void *p)
 {
-	const struct basic_arg *a = p;
+	const struct hp_arg *a = p;
 	struct page_levels before;
 	struct hp_fix f;
 
@@ -77,14 +65,14 @@ static void case_mixed_shared(const void *p)
 	hp_levels(&f, &before);
 	hp_probe(&f, HP_GPA, HP_PAGES_2M);
 	hp_expect(&f, &before, 1, 0, 0, "guest read a private 2M region with one shared page",
-		  split_msg);
+		  HP_WHY_SPLIT);
 	hp_fix_free(&f);
 }
 
 /* The attributes exist before the memslot: creating it must compute the mixed state. */
 static void case_before_slot(const void *p)
 {
-	const struct basic_arg *a = p;
+	const struct hp_arg *a = p;
 	struct page_levels before;
 	struct hp_fix f;
 
@@ -95,7 +83,7 @@ static void case_before_slot(const void *p)
 	hp_levels(&f, &before);
 	hp_probe(&f, HP_GPA, HP_PAGES_2M);
 	hp_expect(&f, &before, HP_PAGES_2M - 1, 0, 0,
-		  "guest read a 2M region whose private page predates the memslot", split_msg);
+		  "guest read a 2M region whose private page predates the memslot", HP_WHY_SPLIT);
 	hp_fix_free(&f);
 }
 
@@ -112,7 +100,7 @@ static const char *const revert_names[NR_REVERTS] = { "page", "region", "range_h
  */
 static void case_revert(const void *p)
 {
-	const struct basic_arg *a = p;
+	const struct hp_arg *a = p;
 	uint64_t r = HP_GPA + SZ_2M, odd = HP_PAGE(r, a->odd), from, to;
 	struct page_levels before;
 	struct hp_fix f;
@@ -122,7 +110,7 @@ static void case_revert(const void *p)
 	hp_levels(&f, &before);
 	hp_probe(&f, r, HP_PAGES_2M);
 	hp_expect(&f, &before, HP_PAGES_2M - 1, 0, 0, "mixed region read by the guest",
-		  split_msg);
+		  HP_WHY_SPLIT);
 	switch (a->variant) {
 	case REVERT_PAGE: from = odd; to = odd + KMAT_PAGE_SIZE; break;
 	case REVERT_REGION: from = r; to = r + SZ_2M; break;
@@ -134,14 +122,14 @@ static void case_revert(const void *p)
 	hp_set(&f, from, to - from, 0);
 	/* The reverted page was never mapped: the guest's access to it is a new fault. */
 	hp_probe(&f, r, HP_PAGES_2M);
-	hp_expect(&f, &before, 0, 1, 0, "reverted region read again by the guest", regress_msg);
+	hp_expect(&f, &before, 0, 1, 0, "reverted region read again by the guest", HP_WHY_STAYS_SPLIT);
 	hp_fix_free(&f);
 }
 
 /* Two odd pages, first and last: reverting either one alone must leave the region split. */
 static void case_partial_revert(const void *p)
 {
-	const struct basic_arg *a = p;
+	const struct hp_arg *a = p;
 	uint64_t first = HP_GPA, last = HP_PAGE(HP_GPA, HP_PAGES_2M - 1);
 	struct page_levels before;
 	struct hp_fix f;
@@ -151,7 +139,7 @@ static void case_partial_revert(const void *p)
 	hp_set(&f, last, KMAT_PAGE_SIZE, HP_PRIVATE);
 	hp_levels(&f, &before);
 	hp_probe(&f, HP_GPA, HP_PAGES_2M);
-	hp_expect(&f, &before, HP_PAGES_2M - 2, 0, 0, "first and last pages private", split_msg);
+	hp_expect(&f, &before, HP_PAGES_2M - 2, 0, 0, "first and last pages private", HP_WHY_SPLIT);
 
 	hp_set(&f, first, KMAT_PAGE_SIZE, 0);
 	hp_probe(&f, HP_GPA, HP_PAGES_2M);
@@ -166,18 +154,8 @@ static void case_partial_revert(const void *p)
 
 	hp_set(&f, first, KMAT_PAGE_SIZE, 0);
 	hp_probe(&f, HP_GPA, HP_PAGES_2M);
-	hp_expect(&f, &before, 0, 1, 0, "both reverted", regress_msg);
+	hp_expect(&f, &before, 0, 1, 0, "both reverted", HP_WHY_STAYS_SPLIT);
 	hp_fix_free(&f);
-}
-
-static void add(ktap_fn fn, enum hp_backing b, uint64_t odd, int variant, const char *fmt,
-		const char *suffix)
-{
-	struct basic_arg *a = malloc(sizeof(*a));
-
-	KMAT_ASSERT(a, "malloc");
-	*a = (struct basic_arg){ .b = b, .odd = odd, .variant = variant };
-	ktap_addf(fn, a, fmt, hp_backing_name(b), suffix);
 }
 
 void hp_register_basic(void)
@@ -187,17 +165,16 @@ void hp_register_basic(void)
 	for (size_t i = 0; i < ARRAY_SIZE(backings); i++) {
 		enum hp_backing b = backings[i];
 
-		add(case_uniform, b, 0, 0, "hugepage.%s.uniform_shared%s", "");
+		hp_add(case_uniform, b, 0, 0, "uniform_shared");
 		for (size_t p = 0; p < ARRAY_SIZE(positions); p++)
-			add(case_mixed_private, b, positions[p].idx, 0,
-			    "hugepage.%s.mixed_private_%s", positions[p].name);
+			hp_add(case_mixed_private, b, positions[p].idx, 0, "mixed_private_%s",
+			       positions[p].name);
 		for (size_t p = 0; p < ARRAY_SIZE(positions); p++)
-			add(case_mixed_shared, b, positions[p].idx, 0,
-			    "hugepage.%s.mixed_shared_%s", positions[p].name);
-		add(case_before_slot, b, HP_PAGES_2M - 1, 0, "hugepage.%s.mixed_before_slot%s",
-		    "");
+			hp_add(case_mixed_shared, b, positions[p].idx, 0, "mixed_shared_%s",
+			       positions[p].name);
+		hp_add(case_before_slot, b, HP_PAGES_2M - 1, 0, "mixed_before_slot");
 		for (int v = 0; v < NR_REVERTS; v++)
-			add(case_revert, b, 257, v, "hugepage.%s.revert_%s", revert_names[v]);
-		add(case_partial_revert, b, 0, 0, "hugepage.%s.partial_revert%s", "");
+			hp_add(case_revert, b, 257, v, "revert_%s", revert_names[v]);
+		hp_add(case_partial_revert, b, 0, 0, "partial_revert");
 	}
 }

@@ -5,21 +5,15 @@
  * guest's very next access to a page that became private exits to the host instead of
  * reaching shared memory through the old huge mapping, and the rest re-faults at 4K.
  */
-#include <stdlib.h>
-
 #include "hugepage.h"
 #include "ktap.h"
 
-struct conv_arg {
-	enum hp_backing b;
-	bool whole; /* convert the whole region rather than one page */
-};
-
 static void case_convert(const void *p)
 {
-	const struct conv_arg *a = p;
-	uint64_t from = a->whole ? HP_GPA : HP_PAGE(HP_GPA, 257);
-	uint64_t size = a->whole ? SZ_2M : KMAT_PAGE_SIZE;
+	const struct hp_arg *a = p;
+	bool whole = a->variant; /* convert the whole region rather than one page */
+	uint64_t from = whole ? HP_GPA : HP_PAGE(HP_GPA, 257);
+	uint64_t size = whole ? SZ_2M : KMAT_PAGE_SIZE;
 	struct page_levels before;
 	struct hp_fix f;
 
@@ -27,18 +21,16 @@ static void case_convert(const void *p)
 	hp_levels(&f, &before);
 	hp_touch(&f, HP_GPA, HP_PAGES_2M);
 	hp_expect(&f, &before, 0, 1, 0, "uniform region written by the guest",
-		  "KVM did not map a uniform, aligned, huge-backed region with a 2M page");
+		  HP_WHY_NOT_2M);
 	hp_set(&f, from, size, HP_PRIVATE);
 	hp_expect(&f, &before, 0, 0, 0, "right after the conversion, before any access",
-		  "the 2M mapping survived a conversion of memory it covers");
+		  HP_WHY_NOT_ZAPPED);
 	hp_probe(&f, HP_GPA, HP_PAGES_2M);
-	hp_expect(&f, &before, a->whole ? 0 : HP_PAGES_2M - 1, 0, 0, "guest read the region",
-		  "a 2M mapping covers a region whose pages have mixed attributes");
+	hp_expect(&f, &before, whole ? 0 : HP_PAGES_2M - 1, 0, 0, "guest read the region",
+		  HP_WHY_SPLIT);
 	hp_set(&f, from, size, 0);
 	hp_probe(&f, HP_GPA, HP_PAGES_2M);
-	hp_expect(&f, &before, 0, 1, 0, "converted back and read again",
-		  "the region stays split after its attributes became uniform again: a "
-		  "performance regression (mixed state never cleared)");
+	hp_expect(&f, &before, 0, 1, 0, "converted back and read again", HP_WHY_STAYS_SPLIT);
 	hp_fix_free(&f);
 }
 
@@ -47,12 +39,7 @@ void hp_register_convert(void)
 	static const enum hp_backing backings[] = { HP_THP, HP_HUGETLB_2M };
 
 	for (size_t i = 0; i < ARRAY_SIZE(backings); i++)
-		for (int whole = 0; whole <= 1; whole++) {
-			struct conv_arg *a = malloc(sizeof(*a));
-
-			KMAT_ASSERT(a, "malloc");
-			*a = (struct conv_arg){ .b = backings[i], .whole = whole };
-			ktap_addf(case_convert, a, "hugepage.%s.convert_%s_while_2m",
-				  hp_backing_name(backings[i]), whole ? "region" : "page");
-		}
+		for (int whole = 0; whole <= 1; whole++)
+			hp_add(case_convert, backings[i], 0, whole, "convert_%s_while_2m",
+			       whole ? "region" : "page");
 }

@@ -16,17 +16,6 @@
 #include "hugepage.h"
 #include "ktap.h"
 
-struct edge_arg {
-	enum hp_backing b;
-	int variant;
-};
-
-static const char *const split_msg =
-	"a 2M mapping covers a region whose pages have mixed attributes";
-static const char *const regress_msg =
-	"the region stays split after its attributes became uniform again: a performance "
-	"regression (mixed state never cleared)";
-
 /*
  * Regions R0 R1 R2; private [R0 + 1M, R1 + 1M): R0 is the range's straddling head, R1 its
  * straddling tail, R2 is untouched. Variant 1 makes R1 the slot's last region, so the tail
@@ -34,7 +23,7 @@ static const char *const regress_msg =
  */
 static void case_head_tail(const void *p)
 {
-	const struct edge_arg *a = p;
+	const struct hp_arg *a = p;
 	uint64_t r0 = HP_GPA, r1 = r0 + SZ_2M, half = HP_PAGES_2M / 2;
 	uint64_t slot_size = a->variant ? 2 * SZ_2M : 3 * SZ_2M;
 	struct page_levels before;
@@ -45,7 +34,7 @@ static void case_head_tail(const void *p)
 	hp_levels(&f, &before);
 	hp_probe(&f, r0, 2 * HP_PAGES_2M);
 	hp_expect(&f, &before, 2 * half, 0, 0, "head and tail regions read by the guest",
-		  split_msg);
+		  HP_WHY_SPLIT);
 	if (!a->variant) {
 		hp_touch(&f, r1 + SZ_2M, HP_PAGES_2M);
 		hp_expect(&f, &before, 2 * half, 1, 0, "the region after the range",
@@ -54,14 +43,14 @@ static void case_head_tail(const void *p)
 	hp_set(&f, r0 + HP_1M, SZ_2M, 0);
 	hp_probe(&f, r0, 2 * HP_PAGES_2M);
 	hp_expect(&f, &before, 0, a->variant ? 2 : 3, 0, "head and tail reverted and read again",
-		  regress_msg);
+		  HP_WHY_STAYS_SPLIT);
 	hp_fix_free(&f);
 }
 
 /* A single private page that is the memslot's last page. */
 static void case_last_page(const void *p)
 {
-	const struct edge_arg *a = p;
+	const struct hp_arg *a = p;
 	uint64_t r1 = HP_GPA + SZ_2M, last = HP_PAGE(r1, HP_PAGES_2M - 1);
 	struct page_levels before;
 	struct hp_fix f;
@@ -71,10 +60,10 @@ static void case_last_page(const void *p)
 	hp_levels(&f, &before);
 	hp_probe(&f, r1, HP_PAGES_2M);
 	hp_expect(&f, &before, HP_PAGES_2M - 1, 0, 0, "last region of the slot read by the guest",
-		  split_msg);
+		  HP_WHY_SPLIT);
 	hp_set(&f, last, KMAT_PAGE_SIZE, 0);
 	hp_probe(&f, r1, HP_PAGES_2M);
-	hp_expect(&f, &before, 0, 1, 0, "last page reverted, region read again", regress_msg);
+	hp_expect(&f, &before, 0, 1, 0, "last page reverted, region read again", HP_WHY_STAYS_SPLIT);
 	hp_fix_free(&f);
 }
 
@@ -86,7 +75,7 @@ static void case_last_page(const void *p)
  */
 static void case_misaligned_slot(const void *p)
 {
-	const struct edge_arg *a = p;
+	const struct hp_arg *a = p;
 	uint64_t start = HP_GPA + HP_1M, npages = 4 * HP_1M / KMAT_PAGE_SIZE;
 	struct page_levels before;
 	struct hp_fix f;
@@ -113,7 +102,7 @@ static void case_misaligned_slot(const void *p)
 /* gpa 2M aligned, host address 4K past a 2M boundary: no 2M page can line up anywhere. */
 static void case_misaligned_hva(const void *p)
 {
-	const struct edge_arg *a = p;
+	const struct hp_arg *a = p;
 	struct page_levels before;
 	struct hp_fix f;
 
@@ -128,24 +117,15 @@ static void case_misaligned_hva(const void *p)
 	hp_fix_free(&f);
 }
 
-static void add(ktap_fn fn, enum hp_backing b, int variant, const char *name)
-{
-	struct edge_arg *a = malloc(sizeof(*a));
-
-	KMAT_ASSERT(a, "malloc");
-	*a = (struct edge_arg){ .b = b, .variant = variant };
-	ktap_addf(fn, a, "hugepage.%s.%s", hp_backing_name(b), name);
-}
-
 void hp_register_edges(void)
 {
 	static const enum hp_backing backings[] = { HP_THP, HP_HUGETLB_2M };
 
 	for (size_t i = 0; i < ARRAY_SIZE(backings); i++) {
-		add(case_head_tail, backings[i], 0, "head_tail");
-		add(case_head_tail, backings[i], 1, "tail_at_slot_end");
-		add(case_last_page, backings[i], 0, "last_page_of_slot");
-		add(case_misaligned_slot, backings[i], 0, "misaligned_slot");
-		add(case_misaligned_hva, backings[i], 0, "misaligned_hva");
+		hp_add(case_head_tail, backings[i], 0, 0, "head_tail");
+		hp_add(case_head_tail, backings[i], 0, 1, "tail_at_slot_end");
+		hp_add(case_last_page, backings[i], 0, 0, "last_page_of_slot");
+		hp_add(case_misaligned_slot, backings[i], 0, 0, "misaligned_slot");
+		hp_add(case_misaligned_hva, backings[i], 0, 0, "misaligned_hva");
 	}
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The hugepage fixture: VM, test memslots on huge host memory, guest accesses, level deltas. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,20 @@ void hp_fix_setup(struct hp_fix *f, enum hp_backing b, uint64_t size)
 	hp_fix_init(f, b);
 	hp_fix_slot(f, HP_GPA, size, 0);
 	hp_fix_ready(f);
+}
+
+void hp_add(ktap_fn fn, enum hp_backing b, uint64_t odd, int variant, const char *fmt, ...)
+{
+	struct hp_arg *a = malloc(sizeof(*a));
+	char tail[128];
+	va_list ap;
+
+	KMAT_ASSERT(a, "malloc");
+	*a = (struct hp_arg){ .b = b, .odd = odd, .variant = variant };
+	va_start(ap, fmt);
+	vsnprintf(tail, sizeof(tail), fmt, ap);
+	va_end(ap);
+	ktap_addf(fn, a, "hugepage.%s.%s", hp_backing_name(b), tail);
 }
 
 void hp_fix_free(struct hp_fix *f)

@@ -17,9 +17,6 @@
 #define WHO_SHARED 1  /* pattern writer ids: the guest while the page was shared... */
 #define WHO_PRIVATE 3 /* ...and while it was private */
 
-static const char *const split_msg =
-	"a 2M mapping covers a region whose pages have mixed attributes";
-
 static void expect_pattern(struct hp_fix *f, uint64_t gpa, uint64_t n, uint64_t who,
 			   const char *what)
 {
@@ -33,13 +30,11 @@ static void expect_pattern(struct hp_fix *f, uint64_t gpa, uint64_t n, uint64_t 
 
 static void expect_zero(struct hp_fix *f, uint64_t gpa, uint64_t n, const char *what)
 {
-	struct agent_cmd c = { .op = AGENT_CHECK_ZERO, .gpa = gpa, .npages = n };
+	uint64_t got = 0, bad = agent_check_zero(f->vcpu, gpa, n, &got);
 
-	agent_call(f->vcpu, &c, NULL, NULL);
-	if (c.result[0] < n)
+	if (bad < n)
 		ktap_fail("%s: the guest read 0x%llx at 0x%llx, expected fresh guest_memfd zeros",
-			  what, (unsigned long long)c.result[1],
-			  (unsigned long long)HP_PAGE(gpa, c.result[0]));
+			  what, (unsigned long long)got, (unsigned long long)HP_PAGE(gpa, bad));
 }
 
 /* Word 0 of @gpa's page in the slot's shared (host) memory. */
@@ -57,7 +52,7 @@ static void case_uniform_shared(const void *p)
 	hp_levels(&f, &before);
 	hp_touch(&f, HP_GPA, HP_PAGES_2M);
 	hp_expect(&f, &before, 0, 1, 0, "guest wrote a uniform shared region of a gmem slot",
-		  "KVM did not map a uniform shared region of a guest_memfd slot with a 2M page");
+		  HP_WHY_GMEM_NOT_2M);
 	hp_fix_free(&f);
 }
 
@@ -102,10 +97,10 @@ static void mixed_page(bool revert, bool read_first)
 	hp_levels(&f, &before);
 	agent_write_pattern(f.vcpu, HP_GPA, HP_PAGES_2M, ktap_seed(), WHO_SHARED);
 	hp_expect(&f, &before, 0, 1, 0, "guest filled a uniform shared region",
-		  "KVM did not map a uniform shared region of a guest_memfd slot with a 2M page");
+		  HP_WHY_GMEM_NOT_2M);
 	hp_set(&f, ODD, KMAT_PAGE_SIZE, HP_PRIVATE);
 	hp_expect(&f, &before, 0, 0, 0, "right after converting one page, before any access",
-		  "the 2M mapping survived a conversion of memory it covers");
+		  HP_WHY_NOT_ZAPPED);
 	if (read_first)
 		expect_zero(&f, ODD, 1, "first access after the conversion");
 	expect_pattern(&f, HP_GPA, 257, WHO_SHARED, "shared pages below the private one");
@@ -114,15 +109,14 @@ static void mixed_page(bool revert, bool read_first)
 	expect_zero(&f, ODD, 1, "private page");
 	agent_write_pattern(f.vcpu, ODD, 1, ktap_seed(), WHO_PRIVATE);
 	hp_expect(&f, &before, HP_PAGES_2M, 0, 0, "guest read every page, wrote the private one",
-		  split_msg);
+		  HP_WHY_SPLIT);
 	KMAT_ASSERT(shared_word(&f, ODD) == kmat_pattern(ODD, ktap_seed(), WHO_SHARED),
 		    "the guest's private write reached shared memory");
 	if (revert) {
 		hp_set(&f, ODD, KMAT_PAGE_SIZE, 0);
 		expect_pattern(&f, ODD, 1, WHO_SHARED, "first access after reverting");
 		hp_expect(&f, &before, 0, 1, 0, "page reverted, then read by the guest",
-			  "the region stays split after its attributes became uniform again: a "
-			  "performance regression (mixed state never cleared)");
+			  HP_WHY_STAYS_SPLIT);
 	}
 	hp_fix_free(&f);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "attrs.h"
+#include "ktap.h"
 #include "stats.h"
 #include "vcpu.h"
 
@@ -32,6 +33,26 @@ enum hp_backing {
 };
 
 const char *hp_backing_name(enum hp_backing b);
+
+/* What a failed level assertion means, shared by the cases that make the same claim. */
+#define HP_WHY_SPLIT "a 2M mapping covers a region whose pages have mixed attributes"
+#define HP_WHY_NOT_2M "KVM did not map a uniform, aligned, huge-backed region with a 2M page"
+#define HP_WHY_GMEM_NOT_2M \
+	"KVM did not map a uniform shared region of a guest_memfd slot with a 2M page"
+#define HP_WHY_NOT_ZAPPED "the 2M mapping survived a conversion of memory it covers"
+#define HP_WHY_STAYS_SPLIT \
+	"the region stays split after its attributes became uniform again: a performance " \
+	"regression (mixed state never cleared)"
+
+/* A registered case's argument: the backing, an odd page's index, a case-specific variant. */
+struct hp_arg {
+	enum hp_backing b;
+	uint64_t odd;
+	int variant;
+};
+/* Register @fn with a new struct hp_arg; the name is "hugepage.<backing>." + @fmt. */
+void hp_add(ktap_fn fn, enum hp_backing b, uint64_t odd, int variant, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* --no-prefault: fault through the guest even where KVM_PRE_FAULT_MEMORY works. */
 extern bool hp_no_prefault;

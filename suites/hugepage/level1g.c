@@ -42,7 +42,7 @@ static void case_mixed_revert(const void *p)
 	hp_expect(&f, &before, 2, 510, 0, "one page faulted in each 2M sub-region", split_msg);
 	hp_probe(&f, SUB_GPA, HP_PAGES_2M);
 	hp_expect(&f, &before, 512, 510, 0, "guest read the first mixed sub-region",
-		  "a 2M mapping covers a region whose pages have mixed attributes");
+		  HP_WHY_SPLIT);
 
 	hp_set(&f, ODD2, KMAT_PAGE_SIZE, 0);
 	hp_touch(&f, ODD2, 1);

@@ -64,9 +64,8 @@ void tfix_plain(struct tfix *f, uint64_t gpa, uint64_t size)
 
 void tfix_gmem(struct tfix *f, uint64_t gpa, uint64_t size)
 {
-	require_sw_private();
-	require_gmem(KVM_X86_SW_PROTECTED_VM);
 	tfix_empty(f);
+	require_gmem(KVM_X86_SW_PROTECTED_VM);
 	vm_memslot_add_gmem(f->vm, TRANS_SLOT, gpa, size, BACKING_ANON, -1, 0);
 	f->vcpu = agent_vcpu_add(f->vm);
 }
@@ -92,8 +91,6 @@ void tfix_free(struct tfix *f)
 	vm_free(f->vm);
 }
 
-static const uint16_t pattern_offsets[KMAT_PATTERN_WORDS] = { 0, 2048, 4088 };
-
 void host_write_pattern(struct kvm_vm *vm, uint64_t gpa, uint64_t npages, uint64_t seed,
 			uint64_t who)
 {
@@ -102,7 +99,7 @@ void host_write_pattern(struct kvm_vm *vm, uint64_t gpa, uint64_t npages, uint64
 		uint8_t *p = gpa_to_hva(vm, page);
 
 		for (int w = 0; w < KMAT_PATTERN_WORDS; w++)
-			*(volatile uint64_t *)(p + pattern_offsets[w]) = kmat_pattern(page, seed, who);
+			*(volatile uint64_t *)(p + kmat_pattern_offsets[w]) = kmat_pattern(page, seed, who);
 	}
 }
 
@@ -114,7 +111,7 @@ uint64_t host_check_pattern(struct kvm_vm *vm, uint64_t gpa, uint64_t npages, ui
 		uint8_t *p = gpa_to_hva(vm, page);
 
 		for (int w = 0; w < KMAT_PATTERN_WORDS; w++) {
-			uint64_t v = *(volatile uint64_t *)(p + pattern_offsets[w]);
+			uint64_t v = *(volatile uint64_t *)(p + kmat_pattern_offsets[w]);
 
 			if (v != kmat_pattern(page, seed, who)) {
 				*got = v;
@@ -125,13 +122,19 @@ uint64_t host_check_pattern(struct kvm_vm *vm, uint64_t gpa, uint64_t npages, ui
 	return npages;
 }
 
-uint64_t guest_check_zero(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, uint64_t *got)
+void trans_expect_data(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, uint64_t seed,
+		       uint64_t who, const char *what)
 {
-	struct agent_cmd cmd = { .op = AGENT_CHECK_ZERO, .gpa = gpa, .npages = npages };
+	uint64_t got = 0, bad;
 
-	agent_call(vcpu, &cmd, NULL, NULL);
-	*got = cmd.result[1];
-	return cmd.result[0];
+	if (who)
+		bad = agent_check_pattern(vcpu, gpa, npages, seed, who, &got);
+	else
+		bad = agent_check_zero(vcpu, gpa, npages, &got);
+	if (bad != npages)
+		ktap_fail("%s: page 0x%llx reads 0x%llx, not %s", what,
+			  (unsigned long long)(gpa + bad * PAGE), (unsigned long long)got,
+			  !who ? "zeros" : who == WHO_HOST ? "its shared data" : "its private data");
 }
 
 void trans_expect_map(struct kvm_vcpu *vcpu, const struct attr_model *m, uint64_t gpa,

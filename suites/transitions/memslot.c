@@ -118,20 +118,6 @@ static void case_move(const void *arg)
 	tfix_free(&f);
 }
 
-static void expect_pages(struct tfix *f, uint64_t gpa, uint64_t npages, uint64_t seed,
-			 uint64_t who, const char *what)
-{
-	uint64_t got = 0, bad;
-
-	if (who)
-		bad = agent_check_pattern(f->vcpu, gpa, npages, seed, who, &got);
-	else
-		bad = guest_check_zero(f->vcpu, gpa, npages, &got);
-	if (bad != npages)
-		ktap_fail("%s: page 0x%llx reads 0x%llx", what,
-			  (unsigned long long)(gpa + bad * PAGE), (unsigned long long)got);
-}
-
 /*
  * One guest_memfd of 3 * MS_PAGES behind two slots: A at file offset MS_PAGES, B at 0. Each
  * slot's private pages must read their own part of the file, and re-binding A at another offset
@@ -154,24 +140,28 @@ static void case_gmem_offset(const void *arg)
 	vm_mem_set_private(f.vm, MS_GPA_B, size);
 	agent_write_pattern(f.vcpu, MS_GPA_A, MS_PAGES, seed, WHO_GUEST_PRIVATE);
 	agent_write_pattern(f.vcpu, MS_GPA_B, MS_PAGES, seed + 1, WHO_GUEST_PRIVATE);
-	expect_pages(&f, MS_GPA_A, MS_PAGES, seed, WHO_GUEST_PRIVATE, "slot A at offset 1x");
-	expect_pages(&f, MS_GPA_B, MS_PAGES, seed + 1, WHO_GUEST_PRIVATE, "slot B at offset 0");
+	trans_expect_data(f.vcpu, MS_GPA_A, MS_PAGES, seed, WHO_GUEST_PRIVATE,
+			  "slot A at offset 1x");
+	trans_expect_data(f.vcpu, MS_GPA_B, MS_PAGES, seed + 1, WHO_GUEST_PRIVATE,
+			  "slot B at offset 0");
 
 	/* Shared pages of A read userspace, the private half still the file. */
 	host_write_pattern(f.vm, MS_GPA_A, MS_PAGES, seed, WHO_HOST);
 	vm_mem_set_shared(f.vm, MS_GPA_A + half * PAGE, half * PAGE);
-	expect_pages(&f, MS_GPA_A, half, seed, WHO_GUEST_PRIVATE, "private half of A");
-	expect_pages(&f, MS_GPA_A + half * PAGE, half, seed, WHO_HOST, "shared half of A");
+	trans_expect_data(f.vcpu, MS_GPA_A, half, seed, WHO_GUEST_PRIVATE, "private half of A");
+	trans_expect_data(f.vcpu, MS_GPA_A + half * PAGE, half, seed, WHO_HOST, "shared half of A");
 	vm_mem_set_private(f.vm, MS_GPA_A + half * PAGE, half * PAGE);
 
 	/* Re-bind A at offset 2x (never written), then at 1x again. */
 	vm_memslot_delete(f.vm, MS_SLOT_A);
 	vm_memslot_add_gmem(f.vm, MS_SLOT_A, MS_GPA_A, size, BACKING_ANON, fd, 2 * size);
-	expect_pages(&f, MS_GPA_A, MS_PAGES, 0, 0, "slot A re-bound at offset 2x");
+	trans_expect_data(f.vcpu, MS_GPA_A, MS_PAGES, 0, 0, "slot A re-bound at offset 2x");
 	vm_memslot_delete(f.vm, MS_SLOT_A);
 	vm_memslot_add_gmem(f.vm, MS_SLOT_A, MS_GPA_A, size, BACKING_ANON, fd, size);
-	expect_pages(&f, MS_GPA_A, MS_PAGES, seed, WHO_GUEST_PRIVATE, "slot A back at offset 1x");
-	expect_pages(&f, MS_GPA_B, MS_PAGES, seed + 1, WHO_GUEST_PRIVATE, "slot B untouched");
+	trans_expect_data(f.vcpu, MS_GPA_A, MS_PAGES, seed, WHO_GUEST_PRIVATE,
+			  "slot A back at offset 1x");
+	trans_expect_data(f.vcpu, MS_GPA_B, MS_PAGES, seed + 1, WHO_GUEST_PRIVATE,
+			  "slot B untouched");
 	tfix_free(&f);
 	close(fd);
 }

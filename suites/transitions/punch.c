@@ -23,26 +23,11 @@ static uint64_t gmem_off(uint64_t page)
 	return PH_GPA - TRANS_GPA + page * PAGE; /* the slot binds the gmem at offset 0 */
 }
 
-static void expect_zero(struct tfix *f, struct range r, const char *what)
+/* @r of the test range must read @who's pattern of @seed (who 0: zeros). */
+static void expect_range(struct tfix *f, struct range r, uint64_t seed, uint64_t who,
+			 const char *what)
 {
-	uint64_t got, bad = guest_check_zero(f->vcpu, PH_GPA + r.first * PAGE, r.npages, &got);
-
-	if (bad != r.npages)
-		ktap_fail("%s: page 0x%llx reads 0x%llx, not zeros", what,
-			  (unsigned long long)(PH_GPA + (r.first + bad) * PAGE),
-			  (unsigned long long)got);
-}
-
-static void expect_pattern(struct tfix *f, struct range r, uint64_t seed, uint64_t who,
-			   const char *what)
-{
-	uint64_t got = 0, bad = agent_check_pattern(f->vcpu, PH_GPA + r.first * PAGE, r.npages,
-						    seed, who, &got);
-
-	if (bad != r.npages)
-		ktap_fail("%s: page 0x%llx reads 0x%llx, not its %s data", what,
-			  (unsigned long long)(PH_GPA + (r.first + bad) * PAGE),
-			  (unsigned long long)got, who == WHO_HOST ? "shared" : "private");
+	trans_expect_data(f->vcpu, PH_GPA + r.first * PAGE, r.npages, seed, who, what);
 }
 
 static int gmem_fd(struct tfix *f)
@@ -57,7 +42,7 @@ static void setup(struct tfix *f, uint64_t *seed)
 	vm_mem_set_private(f->vm, PH_GPA, PH_PAGES * PAGE);
 	/* Every page mapped private and holding data. */
 	agent_write_pattern(f->vcpu, PH_GPA, PH_PAGES, *seed, WHO_GUEST_PRIVATE);
-	expect_pattern(f, (struct range){ 0, PH_PAGES }, *seed, WHO_GUEST_PRIVATE, "before");
+	expect_range(f, (struct range){ 0, PH_PAGES }, *seed, WHO_GUEST_PRIVATE, "before");
 }
 
 /* Punch pages the guest has mapped right now. */
@@ -72,12 +57,12 @@ static void case_punch_mapped(const void *arg)
 	for (size_t i = 0; i < ARRAY_SIZE(holes); i++)
 		gmem_punch_hole(gmem_fd(&f), gmem_off(holes[i].first), holes[i].npages * PAGE);
 	for (size_t i = 0; i < ARRAY_SIZE(holes); i++)
-		expect_zero(&f, holes[i], "punched while mapped");
+		expect_range(&f, holes[i], 0, 0, "punched while mapped");
 	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
-		expect_pattern(&f, kept[i], seed, WHO_GUEST_PRIVATE, "next to a hole");
+		expect_range(&f, kept[i], seed, WHO_GUEST_PRIVATE, "next to a hole");
 	/* The hole fills again on the next write. */
 	agent_write_pattern(f.vcpu, PH_GPA, PH_PAGES, seed + 1, WHO_GUEST_PRIVATE);
-	expect_pattern(&f, (struct range){ 0, PH_PAGES }, seed + 1, WHO_GUEST_PRIVATE,
+	expect_range(&f, (struct range){ 0, PH_PAGES }, seed + 1, WHO_GUEST_PRIVATE,
 		       "rewritten after the punch");
 	tfix_free(&f);
 }
@@ -95,16 +80,16 @@ static void case_punch_unmapped(const void *arg)
 	vm_mem_set_shared(f.vm, PH_GPA + both.first * PAGE, both.npages * PAGE);
 	host_write_pattern(f.vm, PH_GPA + both.first * PAGE, both.npages, seed, WHO_HOST);
 	/* Shared now: the guest reads userspace memory (and maps it). */
-	expect_pattern(&f, both, seed, WHO_HOST, "converted to shared");
+	expect_range(&f, both, seed, WHO_HOST, "converted to shared");
 	gmem_punch_hole(gmem_fd(&f), gmem_off(hole.first), hole.npages * PAGE);
 	gmem_punch_hole(gmem_fd(&f), gmem_off(single.first), PAGE);
-	expect_pattern(&f, both, seed, WHO_HOST, "shared, after a punch of its guest_memfd");
+	expect_range(&f, both, seed, WHO_HOST, "shared, after a punch of its guest_memfd");
 	vm_mem_set_private(f.vm, PH_GPA + both.first * PAGE, both.npages * PAGE);
-	expect_zero(&f, hole, "punched while shared, then private again");
-	expect_zero(&f, single, "punched while shared, then private again");
+	expect_range(&f, hole, 0, 0, "punched while shared, then private again");
+	expect_range(&f, single, 0, 0, "punched while shared, then private again");
 	for (size_t i = 0; i < ARRAY_SIZE(control); i++)
-		expect_pattern(&f, control[i], seed, WHO_GUEST_PRIVATE, "not punched, private again");
-	expect_pattern(&f, (struct range){ 0, 8 }, seed, WHO_GUEST_PRIVATE, "never shared");
+		expect_range(&f, control[i], seed, WHO_GUEST_PRIVATE, "not punched, private again");
+	expect_range(&f, (struct range){ 0, 8 }, seed, WHO_GUEST_PRIVATE, "never shared");
 	tfix_free(&f);
 }
 

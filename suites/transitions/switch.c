@@ -77,7 +77,7 @@ static void guest_expect(struct sw *s, int g, const char *when, int k)
 		bad = agent_check_pattern(s->f.vcpu, group_gpa(g), SW_GROUP_PAGES, c->seed, c->who,
 					  &got);
 	else
-		bad = guest_check_zero(s->f.vcpu, group_gpa(g), SW_GROUP_PAGES, &got);
+		bad = agent_check_zero(s->f.vcpu, group_gpa(g), SW_GROUP_PAGES, &got);
 	if (bad == SW_GROUP_PAGES)
 		return;
 	if (c->who)

@@ -49,8 +49,9 @@ void host_write_pattern(struct kvm_vm *vm, uint64_t gpa, uint64_t npages, uint64
 uint64_t host_check_pattern(struct kvm_vm *vm, uint64_t gpa, uint64_t npages, uint64_t seed,
 			    uint64_t who, uint64_t *got);
 
-/* Guest checks: first bad page index or npages; *got the value read. */
-uint64_t guest_check_zero(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, uint64_t *got);
+/* The guest reads [gpa, +npages): @who's pattern of @seed (who 0: zeros), else the case fails. */
+void trans_expect_data(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t npages, uint64_t seed,
+		       uint64_t who, const char *what);
 
 /* Model vs oracle over [gpa, +npages) of plain memslots; fails the case with details. */
 void trans_expect_map(struct kvm_vcpu *vcpu, const struct attr_model *m, uint64_t gpa,
