@@ -50,6 +50,8 @@ struct ktap_opt {
 void ktap_parse_args(int argc, char **argv, const struct ktap_opt *extra);
 
 uint64_t ktap_seed(void);
+/* Monotonic clock in seconds (case timing, deadlines). */
+double ktap_now(void);
 unsigned ktap_case_timeout(void);
 /* True under --list: banners are suppressed so stdout stays a plain list of names. */
 bool ktap_listing(void);

@@ -31,7 +31,7 @@ struct verdict {
 	double secs;
 };
 
-static double now_s(void)
+double ktap_now(void)
 {
 	struct timespec ts;
 
@@ -89,7 +89,7 @@ static int wait_child(pid_t pid, int *ws, double deadline, int *term, bool stop_
 
 		if (waitpid(pid, ws, WNOHANG) == pid)
 			return 1;
-		ts = ts_of(deadline - now_s());
+		ts = ts_of(deadline - ktap_now());
 		if (!ts.tv_sec && !ts.tv_nsec)
 			return 0;
 		sig = sigtimedwait(&set, &si, &ts);
@@ -104,7 +104,7 @@ static int wait_child(pid_t pid, int *ws, double deadline, int *term, bool stop_
 static void run_forked(const struct ktap_case *c, struct verdict *v, const sigset_t *orig)
 {
 	pid_t parent = getpid(), pid;
-	double t0 = now_s();
+	double t0 = ktap_now();
 	int ws = 0, reaped;
 
 	fflush(stdout);
@@ -132,7 +132,7 @@ static void run_forked(const struct ktap_case *c, struct verdict *v, const sigse
 	setpgid(pid, pid); /* also in the parent, so the group exists before any kill */
 
 	reaped = wait_child(pid, &ws, t0 + kt.timeout, &v->term_sig, true);
-	v->secs = now_s() - t0;
+	v->secs = ktap_now() - t0;
 	/* The whole group: threads die with the process, but helpers it forked would not. */
 	kill(-pid, SIGKILL);
 	if (!reaped) {
@@ -140,7 +140,7 @@ static void run_forked(const struct ktap_case *c, struct verdict *v, const sigse
 		int late_term = 0;
 
 		/* A SIGTERM during this grace still ends the run after this case. */
-		reaped = wait_child(pid, &ws, now_s() + REAP_GRACE_S, &late_term, false);
+		reaped = wait_child(pid, &ws, ktap_now() + REAP_GRACE_S, &late_term, false);
 		if (!v->term_sig)
 			v->term_sig = late_term;
 		if (by_term)
@@ -178,7 +178,7 @@ static void run_forked(const struct ktap_case *c, struct verdict *v, const sigse
 
 static void run_inline(const struct ktap_case *c, struct verdict *v)
 {
-	double t0 = now_s();
+	double t0 = ktap_now();
 
 	kt.current = c->name;
 	if (!sigsetjmp(kt.nofork_jmp, 1)) {
@@ -186,7 +186,7 @@ static void run_inline(const struct ktap_case *c, struct verdict *v)
 		kt.res->status = KTAP_RES_PASS;
 	}
 	kt.current = NULL;
-	v->secs = now_s() - t0;
+	v->secs = ktap_now() - t0;
 	v->out = kt.res->status == KTAP_RES_PASS ? OUT_PASS :
 		 kt.res->status == KTAP_RES_SKIP ? OUT_SKIP : OUT_FAIL;
 }

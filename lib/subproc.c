@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ktap.h"
@@ -21,20 +20,12 @@ static char *slurp_fd(int fd)
 	return buf;
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void subproc_run(const char *path, char *const argv[], const char *const *env,
 		 const char *signal_after, int sig, double limit_s, const char *what,
 		 struct subproc *p)
 {
 	int out = memfd_create("out", 0), err = memfd_create("err", 0), ws = 0;
-	double deadline = mono() + limit_s;
+	double deadline = ktap_now() + limit_s;
 	pid_t pid = fork();
 	bool reaped;
 
@@ -50,7 +41,7 @@ void subproc_run(const char *path, char *const argv[], const char *const *env,
 		execv(path, argv);
 		_exit(127);
 	}
-	while (!(reaped = waitpid(pid, &ws, WNOHANG) == pid) && mono() < deadline) {
+	while (!(reaped = waitpid(pid, &ws, WNOHANG) == pid) && ktap_now() < deadline) {
 		if (signal_after) {
 			char *o = slurp_fd(out);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kmat.h"
+#include "ktap.h"
 
 #define LINE_MAX_LEN 65536
 #define POLL_MS 100
@@ -59,14 +60,6 @@ void strv_add(char ***v, size_t *n, char *s)
 	nv[(*n)++] = s;
 	nv[*n] = NULL;
 	*v = nv;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static pid_t spawn(const struct proc_spec *ps, int *out_fd)
@@ -137,7 +130,7 @@ static void feed(const struct proc_spec *ps, struct linebuf *lb, const char *dat
 
 void proc_run(const struct proc_spec *ps, struct proc_end *pe)
 {
-	double t0 = now_s(), deadline = t0 + ps->budget_s, kill_at = 0, give_up = 0;
+	double t0 = ktap_now(), deadline = t0 + ps->budget_s, kill_at = 0, give_up = 0;
 	double reaped_at = 0;
 	struct linebuf lb = { 0 };
 	bool eof = false, term_sent = false;
@@ -154,7 +147,7 @@ void proc_run(const struct proc_spec *ps, struct proc_end *pe)
 	pe->started = true;
 	sigemptyset(&waitmask);
 	for (;;) {
-		double now = now_s();
+		double now = ktap_now();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		struct timespec ts = { 0, POLL_MS * 1000000L };
 		char buf[4096];
@@ -207,7 +200,7 @@ void proc_run(const struct proc_spec *ps, struct proc_end *pe)
 	/* Unreaped means stuck in the kernel even after SIGKILL: leave it rather than block. */
 	free(lb.p);
 	close(fd);
-	pe->secs = now_s() - t0;
+	pe->secs = ktap_now() - t0;
 }
 
 int proc_exit_code(const struct proc_end *pe)

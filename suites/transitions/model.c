@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "caps.h"
 #include "ktap.h"
@@ -41,14 +40,6 @@ static const struct {
 	{ MS2_GPA, (MHOLE_GPA - MS2_GPA) / PAGE },
 	{ MS3_GPA, (MW_END - MS3_GPA) / PAGE },
 };
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static int page_want(const struct mrun *r, uint64_t gpa, uint64_t i)
 {
@@ -188,10 +179,10 @@ static void case_model_seeded(const void *arg)
 	if (trans_opt_duration >= ktap_case_timeout())
 		ktap_diag("--duration %.0f s reaches the case timeout (%u s): raise --timeout",
 			  trans_opt_duration, ktap_case_timeout());
-	start = now();
+	start = ktap_now();
 	limit = trans_opt_duration ? start + trans_opt_duration : 0;
 	check_window(&r); /* all shared, and every page mapped before the first conversion */
-	for (r.step = 0; r.step < steps && (!limit || now() < limit); r.step++) {
+	for (r.step = 0; r.step < steps && (!limit || ktap_now() < limit); r.step++) {
 		struct model_op *op = &r.hist[r.step % HISTORY];
 
 		model_next_op(&r.model, r.step, PRIVATE_BUDGET, op);
@@ -210,7 +201,7 @@ static void case_model_seeded(const void *arg)
 	__vm_stat(r.f.vm, "pages_2m", &pages_2m);
 	ktap_diag("seed %llu: %llu steps in %.1f s, %llu probe exits; %llu pages private at "
 		  "the end; mappings now 4K %llu, 2M %llu", (unsigned long long)r.seed,
-		  (unsigned long long)done, now() - start, (unsigned long long)exits,
+		  (unsigned long long)done, ktap_now() - start, (unsigned long long)exits,
 		  (unsigned long long)attr_model_count(&r.model, MW_BASE, MW_PAGES * PAGE, PRIVATE),
 		  (unsigned long long)pages_4k, (unsigned long long)pages_2m);
 	for (int k = 0; k < NR_OP_KINDS; k++)
